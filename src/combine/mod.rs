@@ -1,0 +1,98 @@
+//! Delayed set operations: [`DelayedUnion`], [`DelayedIntersection`] and [`DelayedDifference`].
+//!
+//! Each keeps its branches apart until the query runs, so filters, excludes, ordering and
+//! slices added later still apply (see [`pushdown`]).
+
+pub(crate) mod pushdown;
+mod types;
+
+pub use types::{DelayedDifference, DelayedIntersection, DelayedUnion};
+
+use crate::query::node::{Compound, Misuse, Node};
+
+/// Which set operation a compound performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SetKind {
+    Union,
+    Intersection,
+    Difference,
+}
+
+/// A set operation and whether it keeps duplicates (`ALL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SetOp {
+    pub(crate) kind: SetKind,
+    pub(crate) all: bool,
+}
+
+impl SetOp {
+    pub(crate) const UNION: SetOp = SetOp::distinct(SetKind::Union);
+    pub(crate) const UNION_ALL: SetOp = SetOp {
+        kind: SetKind::Union,
+        all: true,
+    };
+    pub(crate) const INTERSECTION: SetOp = SetOp::distinct(SetKind::Intersection);
+    pub(crate) const DIFFERENCE: SetOp = SetOp::distinct(SetKind::Difference);
+
+    const fn distinct(kind: SetKind) -> SetOp {
+        SetOp { kind, all: false }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match (self.kind, self.all) {
+            (SetKind::Union, false) => "union",
+            (SetKind::Union, true) => "union all",
+            (SetKind::Intersection, false) => "intersection",
+            (SetKind::Intersection, true) => "intersection all",
+            (SetKind::Difference, false) => "difference",
+            (SetKind::Difference, true) => "difference all",
+        }
+    }
+}
+
+/// Builds the node for `op` over `operands`, applying the algebra of the empty set and
+/// flattening same-kind children where that is exact.
+pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
+    if operands.is_empty() {
+        return Node::Invalid(Misuse::EmptyCombination(op.name()));
+    }
+    if let Some(invalid) = operands.iter().find(|n| matches!(n, Node::Invalid(_))) {
+        return invalid.clone();
+    }
+    let mut branches = Vec::with_capacity(operands.len());
+    for (index, operand) in operands.into_iter().enumerate() {
+        let is_first = index == 0;
+        match operand {
+            // A ∪ ∅ = A and A − ∅ = A; ∅ ∩ A = ∅ and ∅ − A = ∅.
+            Node::Empty => match op.kind {
+                SetKind::Union => {}
+                SetKind::Intersection => return Node::Empty,
+                SetKind::Difference if is_first => return Node::Empty,
+                SetKind::Difference => {}
+            },
+            Node::Compound(child) if flattens_into(op, &child, is_first) => {
+                branches.extend(child.branches);
+            }
+            other => branches.push(other),
+        }
+    }
+    if branches.is_empty() {
+        return Node::Empty;
+    }
+    Node::Compound(Box::new(Compound::new(op, branches)))
+}
+
+/// A child of the same operation merges into its parent's branch list when nothing it carries
+/// would be lost: unions with the same `all` flag, intersections, and a difference in first
+/// place (`(A − B) − C = A − B − C`). An ordering on the child is dropped either way, as set
+/// operations do not keep order; a slice is not.
+fn flattens_into(op: SetOp, child: &Compound, is_first: bool) -> bool {
+    if child.op != op || child.slice.is_sliced() {
+        return false;
+    }
+    match op.kind {
+        SetKind::Union => true,
+        SetKind::Intersection => !op.all,
+        SetKind::Difference => is_first && !op.all,
+    }
+}

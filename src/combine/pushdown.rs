@@ -1,0 +1,86 @@
+//! Moving a filter on a combined set into its branches, where that is exact.
+//!
+//! The rules (DESIGN.md, "Semantics"):
+//! - union and intersection: the predicate goes into every branch;
+//! - difference: into every branch when it reads output columns only, otherwise into the first
+//!   branch alone, or rows that were subtracted would come back;
+//! - a branch reads the predicate in its own names: the combined output names are the first
+//!   branch's, so a reference to output column *k* becomes a reference to that branch's
+//!   column *k* (projection-aware pushdown);
+//! - when a branch's columns cannot be matched by position, the whole combination is wrapped
+//!   and filtered as a derived table instead, which is always exact.
+
+use sea_query::Expr;
+
+use super::{SetKind, SetOp};
+use crate::query::node::{Compound, Node, Shape};
+use crate::query::predicate::{ColumnUse, output_column, rename_columns};
+
+pub(crate) fn filter(mut compound: Compound, predicate: Expr) -> Node {
+    let Some(per_branch) = branch_predicates(&compound, &predicate) else {
+        let mut outer = Node::Compound(Box::new(compound)).wrap();
+        outer.filters.push(predicate);
+        return Node::Select(Box::new(outer));
+    };
+    let targets = targets(compound.op, &compound, &predicate);
+    compound.branches = compound
+        .branches
+        .into_iter()
+        .zip(per_branch)
+        .enumerate()
+        .map(|(index, (branch, predicate))| {
+            if index < targets {
+                branch.filter(predicate)
+            } else {
+                branch
+            }
+        })
+        .collect();
+    Node::Compound(Box::new(compound))
+}
+
+/// How many leading branches receive the predicate.
+fn targets(op: SetOp, compound: &Compound, predicate: &Expr) -> usize {
+    match op.kind {
+        SetKind::Union | SetKind::Intersection => compound.branches.len(),
+        SetKind::Difference => {
+            let first = compound.branches.first().map(Node::shape);
+            let reads_outputs_only = match first {
+                Some(Shape::Known(names)) => ColumnUse::of(predicate).within(&names),
+                // `t.*` outputs every column of one table, so any column a transparent
+                // predicate reads is an output column.
+                Some(Shape::WholeTable { .. }) => !ColumnUse::of(predicate).opaque,
+                _ => false,
+            };
+            if reads_outputs_only {
+                compound.branches.len()
+            } else {
+                1
+            }
+        }
+    }
+}
+
+/// The predicate rewritten into each branch's own column names, or `None` when some branch
+/// cannot be matched to the combined output by position.
+fn branch_predicates(compound: &Compound, predicate: &Expr) -> Option<Vec<Expr>> {
+    let first = compound.branches.first()?.shape();
+    compound
+        .branches
+        .iter()
+        .map(|branch| match (&first, branch.shape()) {
+            (Shape::Known(outer), Shape::Known(own)) if outer.len() == own.len() => {
+                if *outer == own {
+                    return Some(predicate.clone());
+                }
+                rename_columns(predicate, &|name| {
+                    let position = outer.iter().position(|n| n == name)?;
+                    Some(output_column(&own[position]))
+                })
+            }
+            // Branches that all output `t.*` of the same table line up name for name.
+            (Shape::WholeTable { .. }, own) if own == first => Some(predicate.clone()),
+            _ => None,
+        })
+        .collect()
+}

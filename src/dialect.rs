@@ -1,0 +1,45 @@
+//! The SQL dialects setql renders for, and what each engine can do.
+
+use std::fmt;
+
+/// An SQL engine family. Rendering differs per dialect; the rows returned do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// SQLite 3.35 or newer.
+    Sqlite,
+    /// PostgreSQL 12 or newer.
+    Postgres,
+    /// MySQL 8.0.31 or newer, or MariaDB 10.5 or newer.
+    MySql,
+}
+
+impl Dialect {
+    /// Every dialect, in a stable order.
+    pub const ALL: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql];
+
+    /// Whether a compound member may be written in parentheses.
+    ///
+    /// SQLite's grammar has no parenthesised compound members, and sea-query's SQLite
+    /// builder silently drops them, so nested or sliced members must become derived tables.
+    #[must_use]
+    pub fn supports_parenthesized_members(self) -> bool {
+        !matches!(self, Dialect::Sqlite)
+    }
+
+    /// The lowercase name used in messages.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::MySql => "mysql",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

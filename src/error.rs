@@ -1,0 +1,91 @@
+//! The one error type of the crate.
+
+use crate::Dialect;
+
+/// A specialised `Result` whose error is [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while building or running a query set.
+///
+/// Variants that describe misuse are returned before any SQL is sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A combination was built with no operands at all, e.g. `DelayedUnion::new([])`.
+    #[error("{operation} needs at least one operand")]
+    EmptyCombination {
+        /// The set operation, e.g. `union`.
+        operation: &'static str,
+    },
+
+    /// Two branches of a combination produce a different number of columns.
+    #[error(
+        "branch {branch} of {operation} has {found} output columns, but the first branch has {expected}"
+    )]
+    ColumnCountMismatch {
+        /// The set operation, e.g. `intersection`.
+        operation: &'static str,
+        /// Zero-based position of the offending branch.
+        branch: usize,
+        /// The first branch's column count.
+        expected: usize,
+        /// The offending branch's column count.
+        found: usize,
+    },
+
+    /// A name used for ordering or filtering is not an output column of a set whose output is known.
+    #[error("`{column}` is not an output column; the output is ({})", available.join(", "))]
+    UnknownColumn {
+        /// The name that was not found.
+        column: String,
+        /// The output column names that exist.
+        available: Vec<String>,
+    },
+
+    /// The engine cannot run this operation, natively or by emulation.
+    #[error("{operation} is not supported on {dialect}")]
+    Unsupported {
+        /// The engine that lacks the operation.
+        dialect: Dialect,
+        /// What was asked for.
+        operation: &'static str,
+    },
+
+    /// A query that must return a row returned none.
+    #[error("no row matched the query")]
+    NotFound,
+
+    /// `get` expected exactly one row but found more.
+    #[error("expected exactly one row, found {count}")]
+    MultipleRows {
+        /// How many rows matched.
+        count: u64,
+    },
+
+    /// The database returned a value that cannot be represented, e.g. a negative `COUNT(*)`.
+    #[error("the database returned an unexpected value: {0}")]
+    Decode(String),
+
+    /// A statement failed in the database; `sql` is the statement that failed.
+    #[error("query failed: {source}; sql: {sql}")]
+    Query {
+        /// The SQL that was sent, with placeholders.
+        sql: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A driver error outside a statement, e.g. acquiring a connection.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+}
+
+impl Error {
+    pub(crate) fn query(sql: &str, source: sqlx::Error) -> Self {
+        Error::Query {
+            sql: sql.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The databases setql runs on, tied to the dialect each one renders.
+
+use sea_query::Values;
+use sqlx::{Database, IntoArguments};
+
+use crate::Dialect;
+
+/// A sqlx database that setql can run query sets on.
+///
+/// Implemented for `sqlx::Sqlite`, `sqlx::Postgres` and `sqlx::MySql` when their Cargo
+/// features are on. It is sealed: the set of engines is part of setql's contract.
+pub trait Backend: Database + private::Sealed {
+    /// The dialect rendered for this database.
+    const DIALECT: Dialect;
+}
+
+pub(super) mod private {
+    use sea_query::Values;
+    use sqlx::Database;
+
+    pub trait Sealed: Database {
+        /// Binds sea-query values as this database's arguments.
+        fn arguments(values: Values) -> <Self as Database>::Arguments;
+
+        /// Reads the `COUNT(*)` in the first column of `row`.
+        fn read_count(row: &Self::Row) -> Result<i64, sqlx::Error>;
+    }
+}
+
+
+/// Bound arguments for any backend. sqlx implements `IntoArguments` per concrete database
+/// only, so generic code carries the already-bound arguments in this wrapper.
+pub(super) struct Bound<DB: Database>(pub(super) <DB as Database>::Arguments);
+
+impl<DB: Database> IntoArguments<DB> for Bound<DB> {
+    fn into_arguments(self) -> <DB as Database>::Arguments {
+        self.0
+    }
+}
+
+/// Declares one supported database.
+macro_rules! backend {
+    ($feature:literal, $db:ty, $dialect:expr) => {
+        #[cfg(feature = $feature)]
+        impl private::Sealed for $db {
+            fn arguments(values: Values) -> <Self as Database>::Arguments {
+                <sea_query_sqlx::SqlxValues as IntoArguments<$db>>::into_arguments(
+                    sea_query_sqlx::SqlxValues(values),
+                )
+            }
+
+            fn read_count(row: &Self::Row) -> Result<i64, sqlx::Error> {
+                sqlx::Row::try_get(row, 0)
+            }
+        }
+
+        #[cfg(feature = $feature)]
+        impl Backend for $db {
+            const DIALECT: Dialect = $dialect;
+        }
+    };
+}
+
+backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite);
+backend!("postgres", sqlx::Postgres, Dialect::Postgres);
+backend!("mysql", sqlx::MySql, Dialect::MySql);

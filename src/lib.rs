@@ -1,0 +1,47 @@
+//! # setql
+//!
+//! Lazy, composable query sets whose unions, intersections and differences stay filterable,
+//! orderable, countable and sliceable after they are combined.
+//!
+//! A [`QuerySet`] describes rows; it runs nothing until executed. [`DelayedUnion`],
+//! [`DelayedIntersection`] and [`DelayedDifference`] keep their branches apart, push later
+//! filters into each branch where that gives the same rows, and combine only when the query
+//! runs. The SQL is written by sea-query and runs through sqlx on SQLite, PostgreSQL and
+//! MySQL/MariaDB, with the same rows on each.
+//!
+//! ```
+//! use setql::prelude::*;
+//! use sea_query::{Expr, ExprTrait, Order};
+//!
+//! let campaign_a = QuerySet::table("customers").filter(Expr::col("campaign").eq("a"));
+//! let campaign_b = QuerySet::table("customers").filter(Expr::col("campaign").eq("b"));
+//! let active = (campaign_a | campaign_b)
+//!     .exclude(Expr::col("churned").eq(true))
+//!     .order_by("id", Order::Asc)
+//!     .limit(10);
+//! assert_eq!(
+//!     active.to_sql(Dialect::Sqlite).unwrap(),
+//!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "id" ASC LIMIT 10"#
+//! );
+//! ```
+
+mod combine;
+mod dialect;
+mod error;
+mod execute;
+mod query;
+mod render;
+
+pub use combine::{DelayedDifference, DelayedIntersection, DelayedUnion};
+pub use dialect::Dialect;
+pub use error::{Error, Result};
+pub use execute::{Backend, Execute};
+pub use query::{QueryChain, QuerySet};
+
+/// Everything a user of setql needs in scope: `use setql::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        DelayedDifference, DelayedIntersection, DelayedUnion, Dialect, Execute, QueryChain,
+        QuerySet,
+    };
+}

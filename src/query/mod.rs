@@ -1,0 +1,233 @@
+//! [`QuerySet`], the node tree behind every query set, and the [`QueryChain`] vocabulary.
+
+mod chain;
+pub(crate) mod node;
+pub(crate) mod predicate;
+
+use sea_query::{Expr, IntoCondition, IntoIden, Order, SelectStatement, Values};
+
+use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion, SetOp};
+use crate::error::Result;
+use crate::render;
+use crate::Dialect;
+use node::{Node, SortKey};
+use sealed::Sealed as _;
+
+pub(crate) mod sealed {
+    use super::node::Node;
+
+    /// Gives the chain vocabulary access to the tree while keeping the tree private.
+    pub trait Sealed: Sized {
+        fn node(&self) -> &Node;
+        fn into_node(self) -> Node;
+        fn from_node(node: Node) -> Self;
+    }
+}
+
+/// One SELECT: the rows of a table, or of a sea-query statement, narrowed by filters.
+///
+/// A query set is a value. Chain calls return a new one and run nothing; see [`QueryChain`].
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait};
+///
+/// let open = QuerySet::table("items").filter(Expr::col("status").eq("open"));
+/// assert_eq!(
+///     open.to_sql(Dialect::Postgres).unwrap(),
+///     r#"SELECT * FROM "items" WHERE "status" = 'open'"#
+/// );
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a query set runs nothing until it is executed"]
+pub struct QuerySet {
+    node: Node,
+}
+
+impl QuerySet {
+    /// Every column of one table.
+    pub fn table(table: impl IntoIden) -> Self {
+        QuerySet {
+            node: Node::table(table.into_iden()),
+        }
+    }
+
+    /// Adopts a statement built with sea-query (or by SeaORM). setql treats it as a whole:
+    /// later filters and orderings read its output columns.
+    pub fn from_select(statement: SelectStatement) -> Self {
+        QuerySet {
+            node: Node::adopted(statement),
+        }
+    }
+
+    /// The empty set. Combinations simplify around it, and it never runs a query.
+    pub fn none() -> Self {
+        QuerySet { node: Node::Empty }
+    }
+
+    /// Declares the table's primary key. `first`/`last` then order by it when the set is
+    /// unordered, and slices of an ordered set use it to break ties.
+    pub fn primary_key(self, column: impl IntoIden) -> Self {
+        let node = match self.node {
+            Node::Select(mut select) => {
+                select.key = Some(column.into_iden().inner().into_owned());
+                Node::Select(select)
+            }
+            other => other,
+        };
+        QuerySet { node }
+    }
+}
+
+/// The chain vocabulary shared by [`QuerySet`] and the delayed combinations.
+///
+/// Operations apply in the order they are written. setql moves an operation into the
+/// branches of a combination only where the rows come out the same.
+pub trait QueryChain: sealed::Sealed + Clone {
+    /// Keeps the rows for which `condition` is true.
+    #[must_use]
+    fn filter(self, condition: impl IntoCondition) -> Self {
+        Self::from_node(self.into_node().filter(condition_expr(condition)))
+    }
+
+    /// Drops the rows for which `condition` is true; rows where it is NULL are kept.
+    #[must_use]
+    fn exclude(self, condition: impl IntoCondition) -> Self {
+        Self::from_node(self.into_node().exclude(condition_expr(condition)))
+    }
+
+    /// Adds an ordering term. On a combination, `column` is an output column name.
+    #[must_use]
+    fn order_by(self, column: impl IntoIden, order: Order) -> Self {
+        let key = SortKey::Name(column.into_iden().inner().into_owned());
+        Self::from_node(self.into_node().order_by(key, order))
+    }
+
+    /// Removes every ordering term.
+    #[must_use]
+    fn clear_order_by(self) -> Self {
+        Self::from_node(self.into_node().clear_order_by())
+    }
+
+    /// Returns at most `limit` rows.
+    #[must_use]
+    fn limit(self, limit: u64) -> Self {
+        Self::from_node(self.into_node().limit(limit))
+    }
+
+    /// Skips the first `offset` rows.
+    #[must_use]
+    fn offset(self, offset: u64) -> Self {
+        Self::from_node(self.into_node().offset(offset))
+    }
+
+    /// Drops duplicate rows. A `union_all` becomes a `union`.
+    #[must_use]
+    fn distinct(self) -> Self {
+        Self::from_node(self.into_node().distinct())
+    }
+
+    /// Projects onto the named columns, like Django's `values_list`.
+    #[must_use]
+    fn columns<I, C>(self, columns: I) -> Self
+    where
+        I: IntoIterator<Item = C>,
+        C: IntoIden,
+    {
+        let names = columns
+            .into_iter()
+            .map(|column| column.into_iden().inner().into_owned())
+            .collect();
+        Self::from_node(self.into_node().columns(names))
+    }
+
+    /// Adds an output column `alias` computed by `expr`, like Django's `annotate`.
+    #[must_use]
+    fn column_as(self, expr: impl Into<Expr>, alias: impl IntoIden) -> Self {
+        let alias = alias.into_iden().inner().into_owned();
+        Self::from_node(self.into_node().column_as(expr.into(), alias))
+    }
+
+    /// Rows in either set, without duplicates.
+    fn union(self, other: impl QueryChain) -> DelayedUnion {
+        DelayedUnion::from_node(combine::combine(
+            SetOp::UNION,
+            vec![self.into_node(), other.into_node()],
+        ))
+    }
+
+    /// Rows in either set, keeping duplicates.
+    fn union_all(self, other: impl QueryChain) -> DelayedUnion {
+        DelayedUnion::from_node(combine::combine(
+            SetOp::UNION_ALL,
+            vec![self.into_node(), other.into_node()],
+        ))
+    }
+
+    /// Rows in both sets.
+    fn intersection(self, other: impl QueryChain) -> DelayedIntersection {
+        DelayedIntersection::from_node(combine::combine(
+            SetOp::INTERSECTION,
+            vec![self.into_node(), other.into_node()],
+        ))
+    }
+
+    /// Rows in this set and not in `other`.
+    fn difference(self, other: impl QueryChain) -> DelayedDifference {
+        DelayedDifference::from_node(combine::combine(
+            SetOp::DIFFERENCE,
+            vec![self.into_node(), other.into_node()],
+        ))
+    }
+
+    /// Rows in exactly one of the two sets: `(self − other) ∪ (other − self)`.
+    fn symmetric_difference(self, other: impl QueryChain) -> DelayedUnion {
+        let other = other.into_node();
+        let this = self.into_node();
+        let left = combine::combine(SetOp::DIFFERENCE, vec![this.clone(), other.clone()]);
+        let right = combine::combine(SetOp::DIFFERENCE, vec![other, this]);
+        DelayedUnion::from_node(combine::combine(SetOp::UNION, vec![left, right]))
+    }
+
+    /// The SQL with values inlined, for reading and logging. Use [`build`](Self::build)
+    /// to execute it.
+    ///
+    /// # Errors
+    /// Any misuse in the chain (see [`enum@crate::Error`]); nothing is sent anywhere.
+    fn to_sql(&self, dialect: Dialect) -> Result<String> {
+        Ok(render::render(self.node(), dialect)?.to_string(dialect))
+    }
+
+    /// The SQL with placeholders, and the values to bind to them.
+    ///
+    /// # Errors
+    /// Any misuse in the chain (see [`enum@crate::Error`]).
+    fn build(&self, dialect: Dialect) -> Result<(String, Values)> {
+        Ok(render::render(self.node(), dialect)?.build(dialect))
+    }
+}
+
+fn condition_expr(condition: impl IntoCondition) -> Expr {
+    Expr::from(condition.into_condition())
+}
+
+/// Implements the sealed tree access for a query set type that is a view of one node.
+macro_rules! node_view {
+    ($($ty:ident),*) => {$(
+        impl $crate::query::sealed::Sealed for $ty {
+            fn node(&self) -> &$crate::query::node::Node {
+                &self.node
+            }
+            fn into_node(self) -> $crate::query::node::Node {
+                self.node
+            }
+            fn from_node(node: $crate::query::node::Node) -> Self {
+                $ty { node }
+            }
+        }
+        impl $crate::query::QueryChain for $ty {}
+    )*};
+}
+pub(crate) use node_view;
+
+node_view!(QuerySet);

@@ -1,0 +1,274 @@
+//! The immutable tree that every query set is a view of.
+//!
+//! Chain calls build this tree; `render` lowers it for one dialect. Nothing here knows which
+//! engine will run it.
+
+use sea_query::{DynIden, Expr, Order, SelectStatement};
+
+use crate::combine::SetOp;
+use crate::error::Error;
+
+/// A node of the query tree.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// The empty set. It renders to no query at all.
+    Empty,
+    /// One SELECT.
+    Select(Box<Select>),
+    /// A set operation over two or more branches.
+    Compound(Box<Compound>),
+    /// A misuse found while chaining; it is reported before any SQL is sent.
+    Invalid(Misuse),
+}
+
+/// One SELECT over a table, an adopted sea-query statement, or a derived node.
+#[derive(Debug, Clone)]
+pub struct Select {
+    pub(crate) source: Source,
+    pub(crate) projection: Projection,
+    /// ANDed predicates; `exclude` arrives here already as `(p) IS NOT TRUE`.
+    pub(crate) filters: Vec<Expr>,
+    pub(crate) distinct: bool,
+    pub(crate) orders: Vec<Sort>,
+    pub(crate) slice: Slice,
+    /// The source's primary key column, when the user declared it.
+    pub(crate) key: Option<String>,
+}
+
+/// A set operation and the ordering and slice applied to its combined rows.
+#[derive(Debug, Clone)]
+pub struct Compound {
+    pub(crate) op: SetOp,
+    pub(crate) branches: Vec<Node>,
+    pub(crate) orders: Vec<Sort>,
+    pub(crate) slice: Slice,
+}
+
+/// Where a SELECT reads its rows from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    Table(DynIden),
+    /// A statement built elsewhere (e.g. by SeaORM). setql cannot inspect it, so it is only
+    /// ever used whole, as a derived table.
+    Adopted(Box<SelectStatement>),
+    /// Another node, read as a derived table.
+    Derived(Box<Node>),
+}
+
+/// The columns a SELECT produces.
+#[derive(Debug, Clone)]
+pub(crate) struct Projection {
+    /// Every column of the source comes first (`t.*`); their names are not known to setql.
+    pub(crate) whole_source: bool,
+    pub(crate) columns: Vec<OutputColumn>,
+}
+
+/// One named output column and the expression that produces it.
+#[derive(Debug, Clone)]
+pub(crate) struct OutputColumn {
+    pub(crate) name: String,
+    pub(crate) expr: Expr,
+}
+
+/// One ORDER BY term.
+#[derive(Debug, Clone)]
+pub(crate) struct Sort {
+    pub(crate) key: SortKey,
+    pub(crate) order: Order,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SortKey {
+    /// An output column name (or, on a plain SELECT, a source column).
+    Name(String),
+    /// A 1-based output position, for sets whose column names are unknown.
+    Position(u32),
+}
+
+/// LIMIT and OFFSET.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Slice {
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+}
+
+impl Slice {
+    pub(crate) fn is_sliced(self) -> bool {
+        self.limit.is_some() || self.offset.is_some()
+    }
+}
+
+/// A misuse noticed while chaining. It is kept in the tree and becomes an [`Error`] when the
+/// set is rendered, so chain methods can return `Self` and nothing is ever sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Misuse {
+    /// A combination with no operands.
+    EmptyCombination(&'static str),
+    /// An operation that cannot be expressed, e.g. reversing an ordering by a value list.
+    Unsupported(&'static str),
+}
+
+impl Misuse {
+    pub(crate) fn into_error(self, dialect: crate::Dialect) -> Error {
+        match self {
+            Misuse::EmptyCombination(operation) => Error::EmptyCombination { operation },
+            Misuse::Unsupported(operation) => Error::Unsupported { dialect, operation },
+        }
+    }
+}
+
+/// What is known about a node's output columns, used to match branches by position.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    /// The output column names, in order.
+    Known(Vec<String>),
+    /// `table.*` (names unknown) followed by named extra columns.
+    WholeTable { table: String, extras: Vec<String> },
+    /// Nothing is known.
+    Unknown,
+}
+
+impl Shape {
+    pub(crate) fn names(&self) -> Option<&[String]> {
+        match self {
+            Shape::Known(names) => Some(names),
+            _ => None,
+        }
+    }
+}
+
+impl Select {
+    pub(crate) fn from_source(source: Source) -> Self {
+        Select {
+            source,
+            projection: Projection {
+                whole_source: true,
+                columns: Vec::new(),
+            },
+            filters: Vec::new(),
+            distinct: false,
+            orders: Vec::new(),
+            slice: Slice::default(),
+            key: None,
+        }
+    }
+
+    /// A SELECT that only passes its source through, adding nothing.
+    pub(crate) fn is_pass_through(&self) -> bool {
+        self.projection.whole_source
+            && self.projection.columns.is_empty()
+            && self.filters.is_empty()
+            && !self.distinct
+            && self.orders.is_empty()
+            && !self.slice.is_sliced()
+    }
+
+    pub(crate) fn shape(&self) -> Shape {
+        let extras = || self.projection.columns.iter().map(|c| c.name.clone());
+        if !self.projection.whole_source {
+            return Shape::Known(extras().collect());
+        }
+        match &self.source {
+            Source::Table(table) => Shape::WholeTable {
+                table: table.inner().into_owned(),
+                extras: extras().collect(),
+            },
+            Source::Derived(inner) => match inner.shape() {
+                Shape::Known(mut names) => {
+                    names.extend(extras());
+                    Shape::Known(names)
+                }
+                Shape::WholeTable { table, extras: mut inner_extras } => {
+                    inner_extras.extend(extras());
+                    Shape::WholeTable {
+                        table,
+                        extras: inner_extras,
+                    }
+                }
+                Shape::Unknown => Shape::Unknown,
+            },
+            Source::Adopted(_) => Shape::Unknown,
+        }
+    }
+
+    /// The expression an output name stands for, when it is a named output column.
+    pub(crate) fn output_expr(&self, name: &str) -> Option<&Expr> {
+        self.projection
+            .columns
+            .iter()
+            .find(|column| column.name == name)
+            .map(|column| &column.expr)
+    }
+
+    /// The declared key, if this SELECT still outputs it.
+    pub(crate) fn output_key(&self) -> Option<&str> {
+        let key = self.key.as_deref()?;
+        let outputs_key = self.projection.whole_source
+            || self.projection.columns.iter().any(|c| c.name == key);
+        outputs_key.then_some(key)
+    }
+}
+
+impl Node {
+    pub(crate) fn table(table: DynIden) -> Node {
+        Node::Select(Box::new(Select::from_source(Source::Table(table))))
+    }
+
+    pub(crate) fn adopted(statement: SelectStatement) -> Node {
+        Node::Select(Box::new(Select::from_source(Source::Adopted(Box::new(
+            statement,
+        )))))
+    }
+
+    /// Reads this node as a derived table, so later operations apply to its rows as they are.
+    pub(crate) fn wrap(self) -> Select {
+        let key = match &self {
+            Node::Select(select) => select.output_key().map(str::to_owned),
+            _ => None,
+        };
+        Select {
+            key,
+            ..Select::from_source(Source::Derived(Box::new(self)))
+        }
+    }
+
+    /// [`wrap`](Self::wrap), as a node.
+    pub(crate) fn wrapped(self) -> Node {
+        Node::Select(Box::new(self.wrap()))
+    }
+
+    pub(crate) fn shape(&self) -> Shape {
+        match self {
+            Node::Select(select) => select.shape(),
+            Node::Compound(compound) => compound
+                .branches
+                .first()
+                .map_or(Shape::Unknown, Node::shape),
+            Node::Empty | Node::Invalid(_) => Shape::Unknown,
+        }
+    }
+
+    pub(crate) fn is_sliced(&self) -> bool {
+        match self {
+            Node::Select(select) => select.slice.is_sliced(),
+            Node::Compound(compound) => compound.slice.is_sliced(),
+            Node::Empty | Node::Invalid(_) => false,
+        }
+    }
+
+    pub(crate) fn orders(&self) -> &[Sort] {
+        match self {
+            Node::Select(select) => &select.orders,
+            Node::Compound(compound) => &compound.orders,
+            Node::Empty | Node::Invalid(_) => &[],
+        }
+    }
+
+    /// The declared unique key among the output columns, when there is one.
+    pub(crate) fn output_key(&self) -> Option<&str> {
+        match self {
+            Node::Select(select) => select.output_key(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Lowers the node tree to one sea-query statement for one dialect.
+//!
+//! Every engine quirk lives here (see DESIGN.md, "Dialect facts"):
+//! - sea-query keeps a compound as one flat list on the left-most statement, whose ORDER BY
+//!   and LIMIT apply to the whole compound. So the first member never carries its own, and a
+//!   nested or sliced first member becomes a derived table.
+//! - SQLite has no parenthesised members, so there every nested or sliced member becomes a
+//!   derived table; PostgreSQL and MySQL get sea-query's parentheses.
+//! - Two different operators never share one flat list, so precedence never matters.
+
+mod validate;
+
+use sea_query::{
+    Asterisk, DynIden, Expr, ExprTrait, MysqlQueryBuilder, PostgresQueryBuilder, Query, SelectStatement,
+    SqliteQueryBuilder, UnionType, Values,
+};
+
+use crate::combine::{SetKind, SetOp};
+use crate::error::Result;
+use crate::query::node::{Compound, Node, Select, Shape, Slice, Sort, SortKey, Source};
+use crate::Dialect;
+
+/// A rendered query set: one statement, or nothing to run for a set that is empty by
+/// construction.
+#[derive(Debug, Clone)]
+pub(crate) enum Statement {
+    Select(Box<SelectStatement>),
+    /// No query runs for it; it still prints as SQL that returns no rows.
+    Empty,
+}
+
+impl Statement {
+    pub(crate) fn to_string(&self, dialect: Dialect) -> String {
+        let statement = self.select();
+        match dialect {
+            Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
+            Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
+            Dialect::MySql => statement.to_string(MysqlQueryBuilder),
+        }
+    }
+
+    pub(crate) fn build(&self, dialect: Dialect) -> (String, Values) {
+        let statement = self.select();
+        match dialect {
+            Dialect::Sqlite => statement.build(SqliteQueryBuilder),
+            Dialect::Postgres => statement.build(PostgresQueryBuilder),
+            Dialect::MySql => statement.build(MysqlQueryBuilder),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        matches!(self, Statement::Empty)
+    }
+
+    fn select(&self) -> SelectStatement {
+        match self {
+            Statement::Select(statement) => (**statement).clone(),
+            Statement::Empty => Query::select()
+                .expr(Expr::Constant(sea_query::Value::Int(None)))
+                .and_where(Expr::Constant(1.into()).eq(Expr::Constant(0.into())))
+                .to_owned(),
+        }
+    }
+}
+
+/// Renders `node` for `dialect`, or reports the first misuse in it.
+pub(crate) fn render(node: &Node, dialect: Dialect) -> Result<Statement> {
+    if matches!(node, Node::Empty) {
+        return Ok(Statement::Empty);
+    }
+    let mut renderer = Renderer {
+        dialect,
+        derived_tables: 0,
+    };
+    renderer.node(node).map(|s| Statement::Select(Box::new(s)))
+}
+
+struct Renderer {
+    dialect: Dialect,
+    /// Counts derived tables, so each gets its own alias.
+    derived_tables: usize,
+}
+
+impl Renderer {
+    fn node(&mut self, node: &Node) -> Result<SelectStatement> {
+        match node {
+            Node::Empty => Ok(Statement::Empty.select()),
+            Node::Invalid(misuse) => Err(misuse.clone().into_error(self.dialect)),
+            Node::Select(select) => self.select(select),
+            Node::Compound(compound) => self.compound(compound),
+        }
+    }
+
+    fn alias(&mut self, prefix: &str) -> DynIden {
+        self.derived_tables += 1;
+        DynIden::from(format!("{prefix}{}", self.derived_tables))
+    }
+
+    fn select(&mut self, select: &Select) -> Result<SelectStatement> {
+        let mut statement = Query::select();
+        let qualifier = match &select.source {
+            Source::Table(table) => {
+                statement.from(table.clone());
+                table.clone()
+            }
+            Source::Adopted(adopted) if select.is_pass_through() => return Ok((**adopted).clone()),
+            Source::Adopted(adopted) => {
+                let alias = self.alias("s");
+                statement.from_subquery((**adopted).clone(), alias.clone());
+                alias
+            }
+            Source::Derived(inner) => {
+                validate::derived_select(select, inner)?;
+                let inner = self.node(inner)?;
+                let alias = self.alias("t");
+                statement.from_subquery(inner, alias.clone());
+                alias
+            }
+        };
+        if select.projection.whole_source {
+            if select.projection.columns.is_empty() {
+                statement.column(Asterisk);
+            } else {
+                // MySQL accepts a bare `*` only as the whole select list.
+                statement.column((qualifier, Asterisk));
+            }
+        }
+        for column in &select.projection.columns {
+            statement.expr_as(column.expr.clone(), DynIden::from(column.name.clone()));
+        }
+        for filter in &select.filters {
+            statement.and_where(filter.clone());
+        }
+        if select.distinct {
+            statement.distinct();
+        }
+        let orders = with_tie_breakers(
+            &select.orders,
+            select.slice,
+            &select.shape(),
+            select.output_key(),
+        );
+        apply_order_and_slice(&mut statement, &orders, select.slice, self.dialect);
+        Ok(statement)
+    }
+
+    fn compound(&mut self, compound: &Compound) -> Result<SelectStatement> {
+        validate::compound(compound)?;
+        let [first, rest @ ..] = compound.branches.as_slice() else {
+            return Err(crate::Error::EmptyCombination {
+                operation: compound.op.name(),
+            });
+        };
+        if rest.is_empty() {
+            // One operand left after the algebra of the empty set: a distinct operation still
+            // removes duplicates.
+            let mut alone = first.clone().wrap();
+            alone.distinct = !compound.op.all;
+            alone.orders = compound.orders.clone();
+            alone.slice = compound.slice;
+            return self.select(&alone);
+        }
+        let union_type = union_type(compound.op);
+        let mut statement = self.member(first, true)?;
+        for branch in rest {
+            let member = self.member(branch, false)?;
+            statement.union(union_type, member);
+        }
+        let shape = first.shape();
+        let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, None);
+        apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
+        Ok(statement)
+    }
+
+    /// One operand of a compound, given explicit structure where it needs any.
+    fn member(&mut self, branch: &Node, is_first: bool) -> Result<SelectStatement> {
+        let needs_structure = match branch {
+            Node::Compound(_) => true,
+            Node::Select(select) => {
+                select.slice.is_sliced()
+                    || (matches!(select.source, Source::Adopted(_)) && select.is_pass_through())
+            }
+            Node::Empty | Node::Invalid(_) => false,
+        };
+        let statement = match branch {
+            // Set operations keep no order, so an unsliced branch's ORDER BY means nothing
+            // (and PostgreSQL rejects it in a bare member).
+            Node::Select(select) if !select.slice.is_sliced() && !select.orders.is_empty() => {
+                let mut unordered = (**select).clone();
+                unordered.orders.clear();
+                self.select(&unordered)?
+            }
+            _ => self.node(branch)?,
+        };
+        if needs_structure && (is_first || !self.dialect.supports_parenthesized_members()) {
+            let alias = self.alias("m");
+            return Ok(Query::select()
+                .column(Asterisk)
+                .from_subquery(statement, alias)
+                .to_owned());
+        }
+        Ok(statement)
+    }
+}
+
+fn union_type(op: SetOp) -> UnionType {
+    match (op.kind, op.all) {
+        (SetKind::Union, true) => UnionType::All,
+        (SetKind::Union, false) => UnionType::Distinct,
+        (SetKind::Intersection, _) => UnionType::Intersect,
+        (SetKind::Difference, _) => UnionType::Except,
+    }
+}
+
+/// A slice of an ordered set needs a total order, or pages overlap and skip. The declared
+/// key, or else every known output column, is appended as a tie-breaker.
+fn with_tie_breakers(orders: &[Sort], slice: Slice, shape: &Shape, key: Option<&str>) -> Vec<Sort> {
+    let mut orders = orders.to_vec();
+    if orders.is_empty() || !slice.is_sliced() {
+        return orders;
+    }
+    let breakers: Vec<String> = match (key, shape.names()) {
+        (Some(key), _) => vec![key.to_owned()],
+        (None, Some(names)) => names.to_vec(),
+        (None, None) => Vec::new(),
+    };
+    for name in breakers {
+        let key = SortKey::Name(name);
+        if !orders.iter().any(|sort| sort.key == key) {
+            orders.push(Sort {
+                key,
+                order: sea_query::Order::Asc,
+            });
+        }
+    }
+    orders
+}
+
+fn apply_order_and_slice(
+    statement: &mut SelectStatement,
+    orders: &[Sort],
+    slice: Slice,
+    dialect: Dialect,
+) {
+    for sort in orders {
+        match &sort.key {
+            SortKey::Name(name) => {
+                statement.order_by(DynIden::from(name.clone()), sort.order.clone());
+            }
+            SortKey::Position(position) => {
+                statement.order_by_expr(Expr::Constant((*position).into()), sort.order.clone());
+            }
+        }
+    }
+    if let Some(limit) = slice.limit {
+        statement.limit(limit);
+    }
+    if let Some(offset) = slice.offset {
+        if slice.limit.is_none() && dialect != Dialect::Postgres {
+            // SQLite and MySQL accept OFFSET only after a LIMIT; the largest signed 64-bit
+            // value is one both take as "no limit".
+            statement.limit(i64::MAX.unsigned_abs());
+        }
+        statement.offset(offset);
+    }
+}
+
+/// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
+pub(crate) fn render_count(node: &Node, dialect: Dialect) -> Result<Statement> {
+    let counted = match node {
+        Node::Empty => return Ok(Statement::Empty),
+        Node::Select(select) if select.slice.is_sliced() => node.clone(),
+        Node::Compound(compound) if compound.slice.is_sliced() => node.clone(),
+        other => other.clone().clear_order_by(),
+    };
+    let mut renderer = Renderer {
+        dialect,
+        derived_tables: 0,
+    };
+    let count_all = Expr::cust("COUNT(*)");
+    // A plain SELECT over a table is counted in place; anything else is counted as a
+    // derived table, since its columns, DISTINCT or slice decide what a row is.
+    if let Node::Select(select) = &counted {
+        let in_place = matches!(select.source, Source::Table(_) | Source::Derived(_))
+            && !select.distinct
+            && !select.slice.is_sliced();
+        if in_place {
+            let mut bare = (**select).clone();
+            bare.projection.whole_source = false;
+            bare.projection.columns.clear();
+            let mut statement = renderer.select(&bare)?;
+            statement.clear_selects().expr(count_all);
+            return Ok(Statement::Select(Box::new(statement)));
+        }
+    }
+    let inner = renderer.node(&counted)?;
+    let alias = renderer.alias("t");
+    Ok(Statement::Select(Box::new(
+        Query::select()
+            .expr(count_all)
+            .from_subquery(inner, alias)
+            .to_owned(),
+    )))
+}

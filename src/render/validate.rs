@@ -1,0 +1,68 @@
+//! Misuse that can be found from the tree alone, reported before any SQL is sent.
+
+use crate::error::{Error, Result};
+use crate::query::node::{Compound, Node, Select, Shape, SortKey};
+use crate::query::predicate::ColumnUse;
+
+/// Branches must agree on their column count where it is known, and a combination can only
+/// be ordered by its output columns.
+pub(super) fn compound(compound: &Compound) -> Result<()> {
+    let operation = compound.op.name();
+    let Some(first) = compound.branches.first() else {
+        return Err(Error::EmptyCombination { operation });
+    };
+    let first_shape = first.shape();
+    if let Some(expected) = first_shape.names().map(<[String]>::len) {
+        for (branch, node) in compound.branches.iter().enumerate().skip(1) {
+            if let Some(found) = node.shape().names().map(<[String]>::len)
+                && found != expected
+            {
+                return Err(Error::ColumnCountMismatch {
+                    operation,
+                    branch,
+                    expected,
+                    found,
+                });
+            }
+        }
+    }
+    check_order_names(&compound.orders, &first_shape)
+}
+
+/// A SELECT over a derived table sees only that table's output columns.
+pub(super) fn derived_select(select: &Select, inner: &Node) -> Result<()> {
+    let inner_shape = inner.shape();
+    let Some(available) = inner_shape.names() else {
+        return Ok(());
+    };
+    for filter in &select.filters {
+        let uses = ColumnUse::of(filter);
+        if let Some(missing) = uses.names.iter().find(|name| !available.contains(name)) {
+            return Err(unknown(missing, available));
+        }
+    }
+    let mut visible = available.to_vec();
+    visible.extend(select.projection.columns.iter().map(|c| c.name.clone()));
+    check_order_names(&select.orders, &Shape::Known(visible))
+}
+
+fn check_order_names(orders: &[crate::query::node::Sort], shape: &Shape) -> Result<()> {
+    let Some(available) = shape.names() else {
+        return Ok(());
+    };
+    for sort in orders {
+        if let SortKey::Name(name) = &sort.key
+            && !available.contains(name)
+        {
+            return Err(unknown(name, available));
+        }
+    }
+    Ok(())
+}
+
+fn unknown(column: &str, available: &[String]) -> Error {
+    Error::UnknownColumn {
+        column: column.to_owned(),
+        available: available.to_vec(),
+    }
+}
