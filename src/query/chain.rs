@@ -6,7 +6,7 @@
 use sea_query::{Expr, ExprTrait, Order};
 
 use super::node::{Compound, Misuse, Node, OutputColumn, Select, Slice, Sort, SortKey};
-use super::predicate::{ColumnUse, rename_columns};
+use super::predicate::{ColumnUse, is_column_named, rename_columns};
 use crate::combine::pushdown;
 
 impl Node {
@@ -30,7 +30,7 @@ impl Node {
         let sort = Sort { key, order };
         match self {
             // Ordering after a slice reorders the sliced rows; it must not change the window.
-            node if node.is_sliced() => node.wrapped().order_by(sort.key, sort.order),
+            node if node.is_sliced() => node.wrapped().clear_order_by().order_by(sort.key, sort.order),
             Node::Select(mut select) => {
                 select.orders.push(sort);
                 Node::Select(select)
@@ -45,7 +45,7 @@ impl Node {
 
     pub(crate) fn clear_order_by(self) -> Node {
         match self {
-            node if node.is_sliced() => node.wrapped(),
+            node if node.is_sliced() => node.wrapped().clear_order_by(),
             Node::Select(mut select) => {
                 select.orders.clear();
                 Node::Select(select)
@@ -222,7 +222,9 @@ impl Select {
         let super::node::Source::Derived(inner) = &mut self.source else {
             return None;
         };
-        let adds_columns_only = self.projection.whole_source
+        // A sliced node would only wrap itself again: the filter belongs out here.
+        let adds_columns_only = !inner.is_sliced()
+            && self.projection.whole_source
             && self.filters.is_empty()
             && !self.distinct
             && !self.slice.is_sliced();
@@ -263,8 +265,4 @@ impl Compound {
             slice: Slice::default(),
         }
     }
-}
-
-fn is_column_named(expr: &Expr, name: &str) -> bool {
-    matches!(expr, Expr::Column(sea_query::ColumnRef::Column(column)) if column.1.inner() == name)
 }

@@ -221,13 +221,26 @@ impl Node {
     }
 
     /// Reads this node as a derived table, so later operations apply to its rows as they are.
+    ///
+    /// The node's ordering is repeated outside where it names output columns, so filtering or
+    /// projecting a sliced set keeps its rows in order.
     pub(crate) fn wrap(self) -> Select {
-        let key = match &self {
-            Node::Select(select) => select.output_key().map(str::to_owned),
-            _ => None,
-        };
+        let key = self.output_key().map(str::to_owned);
+        let shape = self.shape();
+        let orders = self
+            .orders()
+            .iter()
+            .filter(|sort| match (&sort.key, &shape) {
+                (SortKey::Name(name), Shape::Known(names)) => names.contains(name),
+                (SortKey::Name(_), Shape::WholeTable { .. }) => true,
+                (SortKey::Position(_), _) => true,
+                (SortKey::Name(_), Shape::Unknown) => false,
+            })
+            .cloned()
+            .collect();
         Select {
             key,
+            orders,
             ..Select::from_source(Source::Derived(Box::new(self)))
         }
     }

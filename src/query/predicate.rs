@@ -101,3 +101,8 @@ fn rewrite(expr: &Expr, rename: &dyn Fn(&str) -> Option<Expr>) -> Expr {
 pub(crate) fn output_column(name: &str) -> Expr {
     Expr::col(name.to_owned())
 }
+
+/// Whether `expr` is a plain reference to a column called `name`.
+pub(crate) fn is_column_named(expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Column(ColumnRef::Column(column)) if column.1.inner() == name)
+}

@@ -126,7 +126,11 @@ impl Renderer {
             }
         }
         for column in &select.projection.columns {
-            statement.expr_as(column.expr.clone(), DynIden::from(column.name.clone()));
+            if crate::query::predicate::is_column_named(&column.expr, &column.name) {
+                statement.expr(column.expr.clone());
+            } else {
+                statement.expr_as(column.expr.clone(), DynIden::from(column.name.clone()));
+            }
         }
         for filter in &select.filters {
             statement.and_where(filter.clone());
