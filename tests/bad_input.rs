@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use sea_query::{Expr, ExprTrait, Order};
-use setql::prelude::*;
 use setql::Error;
+use setql::prelude::*;
 
 type Row = (i32, i32, i32);
 
@@ -20,11 +20,36 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
 
     let empty = DelayedUnion::new(Vec::<QuerySet>::new());
     let err = empty.fetch_all::<_, Row>(&closed).await.unwrap_err();
-    assert!(matches!(err, Error::EmptyCombination { operation: "union" }), "{engine:?}: {err:?}");
-    let err = DelayedIntersection::new(Vec::<QuerySet>::new()).count(&closed).await.unwrap_err();
-    assert!(matches!(err, Error::EmptyCombination { operation: "intersection" }), "{err:?}");
-    let err = DelayedDifference::new(Vec::<QuerySet>::new()).exists(&closed).await.unwrap_err();
-    assert!(matches!(err, Error::EmptyCombination { operation: "difference" }), "{err:?}");
+    assert!(
+        matches!(err, Error::EmptyCombination { operation: "union" }),
+        "{engine:?}: {err:?}"
+    );
+    let err = DelayedIntersection::new(Vec::<QuerySet>::new())
+        .count(&closed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::EmptyCombination {
+                operation: "intersection"
+            }
+        ),
+        "{err:?}"
+    );
+    let err = DelayedDifference::new(Vec::<QuerySet>::new())
+        .exists(&closed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::EmptyCombination {
+                operation: "difference"
+            }
+        ),
+        "{err:?}"
+    );
     // The misuse survives later chaining and nesting.
     let nested = (empty.filter(Expr::col("num").eq(1)) | n()).order_by("num", Order::Asc);
     let err = nested.count(&closed).await.unwrap_err();
@@ -33,11 +58,20 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
     let mismatched = n().columns(["num"]) | n().columns(["num", "other_num"]);
     let err = mismatched.fetch_all::<_, Row>(&closed).await.unwrap_err();
     assert!(
-        matches!(err, Error::ColumnCountMismatch { operation: "union", branch: 1, expected: 1, found: 2 }),
+        matches!(
+            err,
+            Error::ColumnCountMismatch {
+                operation: "union",
+                branch: 1,
+                expected: 1,
+                found: 2
+            }
+        ),
         "{err:?}"
     );
 
-    let unknown_order = (n().columns(["num"]) & n().columns(["num"])).order_by("other_num", Order::Asc);
+    let unknown_order =
+        (n().columns(["num"]) & n().columns(["num"])).order_by("other_num", Order::Asc);
     let err = unknown_order.first::<_, (i32,)>(&closed).await.unwrap_err();
     match err {
         Error::UnknownColumn { column, available } => {
@@ -58,8 +92,14 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
 
     // The same errors come back from rendering, with no executor at all.
     for dialect in Dialect::ALL {
-        assert!(matches!(mismatched.to_sql(dialect), Err(Error::ColumnCountMismatch { .. })));
-        assert!(matches!(unknown_order.build(dialect), Err(Error::UnknownColumn { .. })));
+        assert!(matches!(
+            mismatched.to_sql(dialect),
+            Err(Error::ColumnCountMismatch { .. })
+        ));
+        assert!(matches!(
+            unknown_order.build(dialect),
+            Err(Error::UnknownColumn { .. })
+        ));
     }
 });
 

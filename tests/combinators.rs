@@ -12,7 +12,9 @@ use setql::prelude::*;
 macro_rules! nums {
     ($pool:expr, $set:expr) => {{
         let rows: Vec<(i32, i32, i32)> = $set.fetch_all($pool).await.unwrap();
-        rows.into_iter().map(|(_, num, _)| num).collect::<Vec<i32>>()
+        rows.into_iter()
+            .map(|(_, num, _)| num)
+            .collect::<Vec<i32>>()
     }};
 }
 
@@ -50,22 +52,33 @@ engines!(simple_union_intersection_difference, |pool, engine| {
     let difference = n().filter(num().lte(5)) - n().filter(num().lte(4));
     assert_eq!(nums!(pool, difference), [5], "{engine:?}");
 
-    let three_way = DelayedDifference::new([
-        n(),
-        n().filter(num().lt(3)),
-        n().filter(num().gt(6)),
-    ]);
+    let three_way = DelayedDifference::new([n(), n().filter(num().lt(3)), n().filter(num().gt(6))]);
     assert_eq!(sorted_nums!(pool, three_way), [3, 4, 5, 6], "{engine:?}");
 });
 
 engines!(union_distinct_and_all, |pool, engine| {
     let t = numbers(pool).await;
     let n = || QuerySet::table(t.clone());
-    assert_eq!(n().union_all(n()).count(pool).await.unwrap(), 20, "{engine:?}");
+    assert_eq!(
+        n().union_all(n()).count(pool).await.unwrap(),
+        20,
+        "{engine:?}"
+    );
     assert_eq!(n().union(n()).count(pool).await.unwrap(), 10, "{engine:?}");
-    assert_eq!(DelayedUnion::all([n(), n()]).fetch_all::<_, (i32, i32, i32)>(pool).await.unwrap().len(), 20);
+    assert_eq!(
+        DelayedUnion::all([n(), n()])
+            .fetch_all::<_, (i32, i32, i32)>(pool)
+            .await
+            .unwrap()
+            .len(),
+        20
+    );
     // `distinct()` turns a union all into a union.
-    assert_eq!(n().union_all(n()).distinct().count(pool).await.unwrap(), 10, "{engine:?}");
+    assert_eq!(
+        n().union_all(n()).distinct().count(pool).await.unwrap(),
+        10,
+        "{engine:?}"
+    );
 });
 
 engines!(nested_unions, |pool, engine| {
@@ -81,8 +94,15 @@ engines!(ordering_after_combining, |pool, engine| {
     let t = numbers(pool).await;
     let n = || QuerySet::table(t.clone());
     let union = n().filter(num().lte(1)) | n().filter(num().gte(2).and(num().lte(3)));
-    assert_eq!(nums!(pool, union.clone().order_by("num", Order::Desc)), [3, 2, 1, 0]);
-    assert_eq!(nums!(pool, union.order_by("other_num", Order::Asc)), [3, 2, 1, 0], "{engine:?}");
+    assert_eq!(
+        nums!(pool, union.clone().order_by("num", Order::Desc)),
+        [3, 2, 1, 0]
+    );
+    assert_eq!(
+        nums!(pool, union.order_by("other_num", Order::Asc)),
+        [3, 2, 1, 0],
+        "{engine:?}"
+    );
 });
 
 engines!(limits, |pool, engine| {
@@ -124,10 +144,20 @@ engines!(count_exists_get_of_each_kind, |pool, engine| {
     let row: (i32, i32, i32) = difference.get(pool).await.unwrap();
     assert_eq!(row, (6, 5, 5), "{engine:?}");
 
-    let missing = union.clone().filter(num().eq(5)).get::<_, (i32, i32, i32)>(pool).await;
-    assert!(matches!(missing, Err(setql::Error::NotFound)), "{missing:?}");
+    let missing = union
+        .clone()
+        .filter(num().eq(5))
+        .get::<_, (i32, i32, i32)>(pool)
+        .await;
+    assert!(
+        matches!(missing, Err(setql::Error::NotFound)),
+        "{missing:?}"
+    );
     let many = union.get::<_, (i32, i32, i32)>(pool).await;
-    assert!(matches!(many, Err(setql::Error::MultipleRows { count: 4 })), "{many:?}");
+    assert!(
+        matches!(many, Err(setql::Error::MultipleRows { count: 4 })),
+        "{many:?}"
+    );
 });
 
 engines!(empty_operands, |pool, engine| {
@@ -142,7 +172,10 @@ engines!(empty_operands, |pool, engine| {
     assert_eq!((n() - none()).count(pool).await.unwrap(), 10);
     assert_eq!((none() - n()).count(pool).await.unwrap(), 0);
     // A union of one real operand still answers filters, ordering and slices.
-    let one = (n() | none()).filter(num().gt(6)).order_by("num", Order::Desc).limit(2);
+    let one = (n() | none())
+        .filter(num().gt(6))
+        .order_by("num", Order::Desc)
+        .limit(2);
     assert_eq!(nums!(pool, one), [9, 8], "{engine:?}");
 });
 
@@ -154,8 +187,20 @@ engines!(sets_empty_by_construction_send_nothing, |pool, engine| {
     closed.close().await;
     assert_eq!(empty.count(&closed).await.unwrap(), 0, "{engine:?}");
     assert!(!empty.exists(&closed).await.unwrap());
-    assert!(empty.fetch_all::<_, (i32, i32, i32)>(&closed).await.unwrap().is_empty());
-    assert!(empty.first::<_, (i32, i32, i32)>(&closed).await.unwrap().is_none());
+    assert!(
+        empty
+            .fetch_all::<_, (i32, i32, i32)>(&closed)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        empty
+            .first::<_, (i32, i32, i32)>(&closed)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let got = empty.get::<_, (i32, i32, i32)>(&closed).await;
     assert!(matches!(got, Err(setql::Error::NotFound)), "{got:?}");
 });
@@ -184,14 +229,22 @@ engines!(projections, |pool, engine| {
 
     // Projected branches compare only the projected columns.
     let parity = |set: QuerySet| {
-        set.column_as(Expr::col("num").modulo(2), "parity").columns(["parity"])
+        set.column_as(Expr::col("num").modulo(2), "parity")
+            .columns(["parity"])
     };
     let both = parity(n().filter(num().lte(3))) | parity(n().filter(num().gte(8)));
-    let parities: Vec<(i32,)> = both.order_by("parity", Order::Asc).fetch_all(pool).await.unwrap();
+    let parities: Vec<(i32,)> = both
+        .order_by("parity", Order::Asc)
+        .fetch_all(pool)
+        .await
+        .unwrap();
     assert_eq!(parities, [(0,), (1,)], "{engine:?}");
 
     // An annotation on each branch, then a filter on it after combining.
-    let annotated = |set: QuerySet| set.column_as(Expr::col("num").mul(10), "tens").columns(["num", "tens"]);
+    let annotated = |set: QuerySet| {
+        set.column_as(Expr::col("num").mul(10), "tens")
+            .columns(["num", "tens"])
+    };
     let union = annotated(n().filter(num().lte(2))) | annotated(n().filter(num().gte(9)));
     let rows: Vec<(i32, i32)> = union
         .filter(Expr::col("tens").gte(20))
@@ -202,20 +255,33 @@ engines!(projections, |pool, engine| {
     assert_eq!(rows, [(2, 20), (9, 90)], "{engine:?}");
 });
 
-engines!(union_of_two_tables_ordered_by_first_output_name, |pool, engine| {
-    let t = numbers(pool).await;
-    let reserved = unique("reserved");
-    exec(
+engines!(
+    union_of_two_tables_ordered_by_first_output_name,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let reserved = unique("reserved");
+        exec(
         pool,
         format!("CREATE TABLE {reserved} (id INTEGER PRIMARY KEY, name VARCHAR(64) NOT NULL, ord INTEGER NOT NULL)"),
     )
     .await;
-    exec(pool, format!("INSERT INTO {reserved} VALUES (1, 'a', 2), (2, 'b', 5)")).await;
-    let numbers = QuerySet::table(t.clone()).filter(num().lte(3)).columns(["num"]);
-    let names = QuerySet::table(reserved.clone()).columns(["ord"]);
-    let rows: Vec<(i32,)> = (numbers | names).order_by("num", Order::Desc).fetch_all(pool).await.unwrap();
-    assert_eq!(rows, [(5,), (3,), (2,), (1,), (0,)], "{engine:?}");
-});
+        exec(
+            pool,
+            format!("INSERT INTO {reserved} VALUES (1, 'a', 2), (2, 'b', 5)"),
+        )
+        .await;
+        let numbers = QuerySet::table(t.clone())
+            .filter(num().lte(3))
+            .columns(["num"]);
+        let names = QuerySet::table(reserved.clone()).columns(["ord"]);
+        let rows: Vec<(i32,)> = (numbers | names)
+            .order_by("num", Order::Desc)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [(5,), (3,), (2,), (1,), (0,)], "{engine:?}");
+    }
+);
 
 engines!(first_and_last, |pool, engine| {
     let t = numbers(pool).await;
@@ -247,13 +313,32 @@ engines!(fetch_one_optional_and_stream, |pool, engine| {
     let union = (n().filter(num().lte(1)) | n().filter(num().eq(9))).order_by("num", Order::Asc);
     let one: (i32, i32, i32) = union.fetch_one(pool).await.unwrap();
     assert_eq!(one.1, 0, "{engine:?}");
-    let none: Option<(i32, i32, i32)> = union.clone().filter(num().eq(5)).fetch_optional(pool).await.unwrap();
+    let none: Option<(i32, i32, i32)> = union
+        .clone()
+        .filter(num().eq(5))
+        .fetch_optional(pool)
+        .await
+        .unwrap();
     assert_eq!(none, None);
-    let missing = union.clone().filter(num().eq(5)).fetch_one::<_, (i32, i32, i32)>(pool).await;
-    assert!(matches!(missing, Err(setql::Error::NotFound)), "{missing:?}");
-    let streamed: Vec<(i32, i32, i32)> =
-        union.fetch::<_, (i32, i32, i32)>(pool).try_collect().await.unwrap();
-    assert_eq!(streamed.iter().map(|r| r.1).collect::<Vec<_>>(), [0, 1, 9], "{engine:?}");
+    let missing = union
+        .clone()
+        .filter(num().eq(5))
+        .fetch_one::<_, (i32, i32, i32)>(pool)
+        .await;
+    assert!(
+        matches!(missing, Err(setql::Error::NotFound)),
+        "{missing:?}"
+    );
+    let streamed: Vec<(i32, i32, i32)> = union
+        .fetch::<_, (i32, i32, i32)>(pool)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        streamed.iter().map(|r| r.1).collect::<Vec<_>>(),
+        [0, 1, 9],
+        "{engine:?}"
+    );
 });
 
 engines!(runs_on_connections_and_transactions, |pool, engine| {
@@ -262,7 +347,12 @@ engines!(runs_on_connections_and_transactions, |pool, engine| {
     let union = n().filter(num().lte(1)) | n().filter(num().eq(9));
     let mut tx = pool.begin().await.unwrap();
     assert_eq!(union.count(&mut *tx).await.unwrap(), 3, "{engine:?}");
-    let row: (i32, i32, i32) = union.clone().filter(num().eq(9)).get(&mut *tx).await.unwrap();
+    let row: (i32, i32, i32) = union
+        .clone()
+        .filter(num().eq(9))
+        .get(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(row.1, 9);
     tx.rollback().await.unwrap();
     let mut conn = pool.acquire().await.unwrap();

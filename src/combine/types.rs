@@ -112,4 +112,9 @@ macro_rules! set_operators {
     )*};
 }
 
-set_operators!(QuerySet, DelayedUnion, DelayedIntersection, DelayedDifference);
+set_operators!(
+    QuerySet,
+    DelayedUnion,
+    DelayedIntersection,
+    DelayedDifference
+);

@@ -27,7 +27,6 @@ pub(super) mod private {
     }
 }
 
-
 /// Bound arguments for any backend. sqlx implements `IntoArguments` per concrete database
 /// only, so generic code carries the already-bound arguments in this wrapper.
 pub(super) struct Bound<DB: Database>(pub(super) <DB as Database>::Arguments);

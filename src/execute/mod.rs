@@ -223,7 +223,10 @@ where
     .boxed()
 }
 
-fn fetch_optional_node<'e, 'c: 'e, E, R>(node: Node, executor: E) -> BoxFuture<'e, Result<Option<R>>>
+fn fetch_optional_node<'e, 'c: 'e, E, R>(
+    node: Node,
+    executor: E,
+) -> BoxFuture<'e, Result<Option<R>>>
 where
     E: Executor<'c> + 'e,
     E::Database: Backend,

@@ -30,7 +30,10 @@ impl Node {
         let sort = Sort { key, order };
         match self {
             // Ordering after a slice reorders the sliced rows; it must not change the window.
-            node if node.is_sliced() => node.wrapped().clear_order_by().order_by(sort.key, sort.order),
+            node if node.is_sliced() => node
+                .wrapped()
+                .clear_order_by()
+                .order_by(sort.key, sort.order),
             Node::Select(mut select) => {
                 select.orders.push(sort);
                 Node::Select(select)
@@ -174,7 +177,10 @@ impl Node {
             other => Box::new(other.wrap()),
         };
         let expr = select.resolve_outputs(&expr).unwrap_or(expr);
-        select.projection.columns.retain(|column| column.name != name);
+        select
+            .projection
+            .columns
+            .retain(|column| column.name != name);
         select.projection.columns.push(OutputColumn { name, expr });
         Node::Select(select)
     }

@@ -6,10 +6,10 @@ pub(crate) mod predicate;
 
 use sea_query::{Expr, IntoCondition, IntoIden, Order, SelectStatement, Values};
 
+use crate::Dialect;
 use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion, SetOp};
 use crate::error::Result;
 use crate::render;
-use crate::Dialect;
 use node::{Node, SortKey};
 use sealed::Sealed as _;
 

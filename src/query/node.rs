@@ -178,7 +178,10 @@ impl Select {
                     names.extend(extras());
                     Shape::Known(names)
                 }
-                Shape::WholeTable { table, extras: mut inner_extras } => {
+                Shape::WholeTable {
+                    table,
+                    extras: mut inner_extras,
+                } => {
                     inner_extras.extend(extras());
                     Shape::WholeTable {
                         table,
@@ -203,8 +206,8 @@ impl Select {
     /// The declared key, if this SELECT still outputs it.
     pub(crate) fn output_key(&self) -> Option<&str> {
         let key = self.key.as_deref()?;
-        let outputs_key = self.projection.whole_source
-            || self.projection.columns.iter().any(|c| c.name == key);
+        let outputs_key =
+            self.projection.whole_source || self.projection.columns.iter().any(|c| c.name == key);
         outputs_key.then_some(key)
     }
 }

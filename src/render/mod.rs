@@ -11,14 +11,14 @@
 mod validate;
 
 use sea_query::{
-    Asterisk, DynIden, Expr, ExprTrait, MysqlQueryBuilder, PostgresQueryBuilder, Query, SelectStatement,
-    SqliteQueryBuilder, UnionType, Values,
+    Asterisk, DynIden, Expr, ExprTrait, MysqlQueryBuilder, PostgresQueryBuilder, Query,
+    SelectStatement, SqliteQueryBuilder, UnionType, Values,
 };
 
+use crate::Dialect;
 use crate::combine::{SetKind, SetOp};
 use crate::error::Result;
 use crate::query::node::{Compound, Node, Select, Shape, Slice, Sort, SortKey, Source};
-use crate::Dialect;
 
 /// A rendered query set: one statement, or nothing to run for a set that is empty by
 /// construction.
