@@ -90,6 +90,12 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
         .unwrap_err();
     assert!(matches!(err, Error::UnknownColumn { .. }), "{err:?}");
 
+    // `last` reverses the ordering; an ordering by a value list has no reverse.
+    let values = sea_query::Values(vec![3.into(), 1.into()]);
+    let by_list = n().order_by("num", Order::Field(values));
+    let err = by_list.last::<_, Row>(&closed).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+
     // The same errors come back from rendering, with no executor at all.
     for dialect in Dialect::ALL {
         assert!(matches!(

@@ -316,3 +316,99 @@ engines!(
         assert_eq!(late, [(2, 40), (3, 50), (3, 60)], "{engine:?}");
     }
 );
+
+engines!(symmetric_difference_and_operators, |pool, engine| {
+    let t = numbers(pool).await;
+    let n = |p: Expr| QuerySet::table(t.clone()).filter(p);
+    let either = n(num().lte(5)) ^ n(num().gte(3));
+    assert_eq!(
+        sorted_nums!(pool, either.clone()),
+        [0, 1, 2, 6, 7, 8, 9],
+        "{engine:?}"
+    );
+    assert_eq!(
+        sorted_nums!(pool, either.filter(even())),
+        [0, 2, 6, 8],
+        "{engine:?}"
+    );
+    let same = n(num().lte(5)).symmetric_difference(n(num().gte(3)));
+    assert_eq!(same.count(pool).await.unwrap(), 7, "{engine:?}");
+    // Operators chain on combined sets too.
+    let chained = (n(num().lte(1)) | n(num().eq(5))) & n(num().gte(1)) | n(num().eq(9));
+    assert_eq!(sorted_nums!(pool, chained), [1, 5, 9], "{engine:?}");
+});
+
+engines!(
+    adopted_sea_query_statements_are_used_whole,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let statement = sea_query::Query::select()
+            .columns(["id", "num", "other_num"])
+            .from(t.clone())
+            .and_where(num().lte(4))
+            .order_by("num", Order::Desc)
+            .limit(3)
+            .to_owned();
+        let adopted = QuerySet::from_select(statement);
+        // Its own ORDER BY and LIMIT stay its own: 4, 3, 2.
+        assert_eq!(sorted_nums!(pool, adopted.clone()), [2, 3, 4], "{engine:?}");
+        let union = adopted.clone() | QuerySet::table(t.clone()).filter(num().eq(9));
+        assert_eq!(
+            sorted_nums!(pool, union.clone()),
+            [2, 3, 4, 9],
+            "{engine:?}"
+        );
+        assert_eq!(
+            sorted_nums!(pool, union.filter(even())),
+            [2, 4],
+            "{engine:?}"
+        );
+        assert_eq!(
+            sorted_nums!(pool, adopted.exclude(even())),
+            [3],
+            "{engine:?}"
+        );
+    }
+);
+
+engines!(
+    computed_columns_are_filtered_by_their_expression,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let tens = QuerySet::table(t.clone())
+            .column_as(num().mul(10), "tens")
+            .columns(["num", "tens"])
+            .filter(Expr::col("tens").gte(70))
+            .order_by("tens", Order::Asc);
+        let rows: Vec<(i32, i32)> = tens.fetch_all(pool).await.unwrap();
+        assert_eq!(rows, [(7, 70), (8, 80), (9, 90)], "{engine:?}");
+        // An annotation on a combined set applies to its rows; filters then see it.
+        let union = QuerySet::table(t.clone()).filter(num().lte(1))
+            | QuerySet::table(t.clone()).filter(num().gte(9));
+        let annotated = union
+            .column_as(Expr::col("num").add(100), "shifted")
+            .columns(["shifted"])
+            .filter(Expr::col("shifted").gt(100));
+        let rows: Vec<(i32,)> = annotated
+            .order_by("shifted", Order::Asc)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [(101,), (109,)], "{engine:?}");
+    }
+);
+
+engines!(clear_order_by_and_distinct_branches, |pool, engine| {
+    let t = numbers(pool).await;
+    let n = || QuerySet::table(t.clone());
+    let union = (n().filter(num().lte(1)) | n().filter(num().eq(7))).order_by("num", Order::Desc);
+    let first: Option<(i32, i32, i32)> = union.clone().clear_order_by().first(pool).await.unwrap();
+    assert_eq!(first.map(|r| r.1), Some(0), "{engine:?}");
+    let first: Option<(i32, i32, i32)> = union.first(pool).await.unwrap();
+    assert_eq!(first.map(|r| r.1), Some(7), "{engine:?}");
+    // Duplicates inside a union all are kept until `distinct()`.
+    let halves = n().column_as(num().modulo(2), "half").columns(["half"]);
+    let all = halves.clone().union_all(halves.clone());
+    assert_eq!(all.count(pool).await.unwrap(), 20, "{engine:?}");
+    assert_eq!(sorted_column!(pool, all.distinct()), [0, 1], "{engine:?}");
+});

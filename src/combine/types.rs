@@ -36,6 +36,29 @@ pub struct DelayedUnion {
 }
 
 /// An intersection of query sets, kept apart until the query runs.
+///
+/// Nested combinations get explicit structure, because SQLite reads operators left to
+/// right while PostgreSQL and MySQL bind `INTERSECT` tighter:
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait};
+///
+/// let n = |v: i32| QuerySet::table("t").filter(Expr::col("n").eq(v));
+/// let set = (n(1) | n(2)) & (n(2) | n(3));
+/// assert_eq!(
+///     set.to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM (SELECT * FROM "t" WHERE "n" = 1 UNION SELECT * FROM "t" WHERE "n" = 2) AS "m1" INTERSECT SELECT * FROM (SELECT * FROM "t" WHERE "n" = 2 UNION SELECT * FROM "t" WHERE "n" = 3) AS "m2""#
+/// );
+/// assert_eq!(
+///     set.to_sql(Dialect::Postgres).unwrap(),
+///     r#"SELECT * FROM (SELECT * FROM "t" WHERE "n" = 1 UNION (SELECT * FROM "t" WHERE "n" = 2)) AS "m1" INTERSECT (SELECT * FROM "t" WHERE "n" = 2 UNION (SELECT * FROM "t" WHERE "n" = 3))"#
+/// );
+/// assert_eq!(
+///     set.to_sql(Dialect::MySql).unwrap(),
+///     "SELECT * FROM (SELECT * FROM `t` WHERE `n` = 1 UNION (SELECT * FROM `t` WHERE `n` = 2)) AS `m1` INTERSECT (SELECT * FROM `t` WHERE `n` = 2 UNION (SELECT * FROM `t` WHERE `n` = 3))"
+/// );
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a query set runs nothing until it is executed"]
 pub struct DelayedIntersection {
@@ -43,6 +66,31 @@ pub struct DelayedIntersection {
 }
 
 /// The first query set minus the rest, kept apart until the query runs.
+///
+/// A filter on a column outside the output reaches the first set only, so rows that were
+/// subtracted stay subtracted:
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait};
+///
+/// let tags = |owner: i32| {
+///     QuerySet::table("tags").filter(Expr::col("owner").eq(owner)).columns(["label"])
+/// };
+/// let mine_only = (tags(1) - tags(2)).filter(Expr::col("created").gt(2020));
+/// assert_eq!(
+///     mine_only.to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT "label" FROM "tags" WHERE "owner" = 1 AND "created" > 2020 EXCEPT SELECT "label" FROM "tags" WHERE "owner" = 2"#
+/// );
+/// assert_eq!(
+///     mine_only.to_sql(Dialect::Postgres).unwrap(),
+///     r#"SELECT "label" FROM "tags" WHERE "owner" = 1 AND "created" > 2020 EXCEPT (SELECT "label" FROM "tags" WHERE "owner" = 2)"#
+/// );
+/// assert_eq!(
+///     mine_only.to_sql(Dialect::MySql).unwrap(),
+///     "SELECT `label` FROM `tags` WHERE `owner` = 1 AND `created` > 2020 EXCEPT (SELECT `label` FROM `tags` WHERE `owner` = 2)"
+/// );
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a query set runs nothing until it is executed"]
 pub struct DelayedDifference {

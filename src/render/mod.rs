@@ -8,6 +8,8 @@
 //!   derived table; PostgreSQL and MySQL get sea-query's parentheses.
 //! - Two different operators never share one flat list, so precedence never matters.
 
+#[cfg(test)]
+mod tests;
 mod validate;
 
 use sea_query::{

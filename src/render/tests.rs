@@ -1,0 +1,113 @@
+//! SQL-text checks for the dialect quirks `render` exists to handle.
+
+use sea_query::{Expr, ExprTrait, Order};
+
+use crate::Error;
+use crate::prelude::*;
+use crate::query::sealed::Sealed;
+
+fn n(v: i32) -> QuerySet {
+    QuerySet::table("t").filter(Expr::col("n").eq(v))
+}
+
+#[test]
+fn offset_without_limit_gets_a_limit_where_the_engine_needs_one() {
+    let set = QuerySet::table("t").order_by("n", Order::Asc).offset(5);
+    assert_eq!(
+        set.to_sql(Dialect::Postgres).unwrap(),
+        r#"SELECT * FROM "t" ORDER BY "n" ASC OFFSET 5"#
+    );
+    assert_eq!(
+        set.to_sql(Dialect::Sqlite).unwrap(),
+        r#"SELECT * FROM "t" ORDER BY "n" ASC LIMIT 9223372036854775807 OFFSET 5"#
+    );
+    assert_eq!(
+        set.to_sql(Dialect::MySql).unwrap(),
+        "SELECT * FROM `t` ORDER BY `n` ASC LIMIT 9223372036854775807 OFFSET 5"
+    );
+}
+
+#[test]
+fn a_sliced_first_member_never_slices_the_whole_compound() {
+    let set = n(1).order_by("n", Order::Asc).limit(1) | n(2);
+    for dialect in Dialect::ALL {
+        let sql = set.to_sql(dialect).unwrap();
+        assert!(sql.starts_with("SELECT * FROM (SELECT"), "{dialect}: {sql}");
+        assert!(!sql.ends_with("LIMIT 1"), "{dialect}: {sql}");
+    }
+}
+
+#[test]
+fn an_unsliced_branch_loses_its_meaningless_order() {
+    let set = n(1).order_by("n", Order::Desc) | n(2);
+    assert_eq!(
+        set.to_sql(Dialect::Postgres).unwrap(),
+        r#"SELECT * FROM "t" WHERE "n" = 1 UNION (SELECT * FROM "t" WHERE "n" = 2)"#
+    );
+}
+
+#[test]
+fn a_sliced_ordered_projection_breaks_ties_by_its_output_columns() {
+    let set = (QuerySet::table("t").columns(["a", "b"]) | QuerySet::table("u").columns(["a", "b"]))
+        .order_by("b", Order::Desc)
+        .limit(10);
+    assert_eq!(
+        set.to_sql(Dialect::Postgres).unwrap(),
+        r#"SELECT "a", "b" FROM "t" UNION (SELECT "a", "b" FROM "u") ORDER BY "b" DESC, "a" ASC LIMIT 10"#
+    );
+    let keyed = QuerySet::table("t")
+        .primary_key("id")
+        .order_by("b", Order::Asc)
+        .limit(3);
+    assert_eq!(
+        keyed.to_sql(Dialect::Sqlite).unwrap(),
+        r#"SELECT * FROM "t" ORDER BY "b" ASC, "id" ASC LIMIT 3"#
+    );
+}
+
+#[test]
+fn counting_a_plain_set_counts_in_place() {
+    let plain = super::render_count(
+        &QuerySet::table("t")
+            .order_by("n", Order::Asc)
+            .filter(Expr::col("n").gt(1))
+            .node(),
+        Dialect::Postgres,
+    )
+    .unwrap();
+    assert_eq!(
+        plain.to_string(Dialect::Postgres),
+        r#"SELECT COUNT(*) FROM "t" WHERE "n" > 1"#
+    );
+    let union = super::render_count(
+        &(n(1) | n(2)).order_by("n", Order::Asc).node(),
+        Dialect::Sqlite,
+    )
+    .unwrap();
+    assert_eq!(
+        union.to_string(Dialect::Sqlite),
+        r#"SELECT COUNT(*) FROM (SELECT * FROM "t" WHERE "n" = 1 UNION SELECT * FROM "t" WHERE "n" = 2) AS "t1""#
+    );
+}
+
+#[test]
+fn the_empty_set_prints_as_sql_that_returns_nothing() {
+    for dialect in Dialect::ALL {
+        let sql = (n(1) & QuerySet::none()).to_sql(dialect).unwrap();
+        assert_eq!(sql, "SELECT NULL WHERE 1 = 0", "{dialect}");
+    }
+}
+
+#[test]
+fn reversing_an_ordering_by_a_value_list_is_unsupported() {
+    let values = sea_query::Values(vec![3.into(), 1.into()]);
+    let set = QuerySet::table("t").order_by("n", Order::Field(values));
+    let reversed = QuerySet::from_node(set.node().clone().reverse_order());
+    assert!(matches!(
+        reversed.to_sql(Dialect::MySql),
+        Err(Error::Unsupported {
+            dialect: Dialect::MySql,
+            ..
+        })
+    ));
+}
