@@ -68,7 +68,7 @@ fn a_sliced_ordered_projection_breaks_ties_by_its_output_columns() {
 #[test]
 fn counting_a_plain_set_counts_in_place() {
     let plain = super::render_count(
-        &QuerySet::table("t")
+        QuerySet::table("t")
             .order_by("n", Order::Asc)
             .filter(Expr::col("n").gt(1))
             .node(),
@@ -80,7 +80,7 @@ fn counting_a_plain_set_counts_in_place() {
         r#"SELECT COUNT(*) FROM "t" WHERE "n" > 1"#
     );
     let union = super::render_count(
-        &(n(1) | n(2)).order_by("n", Order::Asc).node(),
+        (n(1) | n(2)).order_by("n", Order::Asc).node(),
         Dialect::Sqlite,
     )
     .unwrap();
