@@ -51,6 +51,15 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// Capabilities of one dialect were used with an executor of another.
+    #[error("capabilities for {capabilities} were used with a {executor} executor")]
+    WrongDialect {
+        /// The executor's dialect.
+        executor: Dialect,
+        /// The dialect the capabilities describe.
+        capabilities: Dialect,
+    },
+
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
     NotFound,

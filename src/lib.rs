@@ -33,15 +33,15 @@ mod query;
 mod render;
 
 pub use combine::{DelayedDifference, DelayedIntersection, DelayedUnion};
-pub use dialect::Dialect;
+pub use dialect::{Capabilities, Dialect, SetOperation, Support};
 pub use error::{Error, Result};
-pub use execute::{Backend, Execute};
+pub use execute::{Backend, Execute, OnServer};
 pub use query::{QueryChain, QuerySet};
 
 /// Everything a user of setql needs in scope: `use setql::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        DelayedDifference, DelayedIntersection, DelayedUnion, Dialect, Execute, QueryChain,
-        QuerySet,
+        Capabilities, DelayedDifference, DelayedIntersection, DelayedUnion, Dialect, Execute,
+        QueryChain, QuerySet,
     };
 }

@@ -33,6 +33,14 @@ impl SetOp {
     };
     pub(crate) const INTERSECTION: SetOp = SetOp::distinct(SetKind::Intersection);
     pub(crate) const DIFFERENCE: SetOp = SetOp::distinct(SetKind::Difference);
+    pub(crate) const INTERSECTION_ALL: SetOp = SetOp {
+        kind: SetKind::Intersection,
+        all: true,
+    };
+    pub(crate) const DIFFERENCE_ALL: SetOp = SetOp {
+        kind: SetKind::Difference,
+        all: true,
+    };
 
     const fn distinct(kind: SetKind) -> SetOp {
         SetOp { kind, all: false }
@@ -83,8 +91,8 @@ pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
 }
 
 /// A child of the same operation merges into its parent's branch list when nothing it carries
-/// would be lost: unions with the same `all` flag, intersections, and a difference in first
-/// place (`(A − B) − C = A − B − C`). An ordering on the child is dropped either way, as set
+/// would be lost: unions and intersections with the same `all` flag, and a difference in
+/// first place (`(A − B) − C = A − B − C`). An ordering on the child is dropped either way, as set
 /// operations do not keep order; a slice is not.
 fn flattens_into(op: SetOp, child: &Compound, is_first: bool) -> bool {
     if child.op != op || child.slice.is_sliced() {
@@ -92,7 +100,8 @@ fn flattens_into(op: SetOp, child: &Compound, is_first: bool) -> bool {
     }
     match op.kind {
         SetKind::Union => true,
-        SetKind::Intersection => !op.all,
-        SetKind::Difference => is_first && !op.all,
+        // min(a, b, c) and a − b − c, left to right, are what a flat list computes.
+        SetKind::Intersection => true,
+        SetKind::Difference => is_first,
     }
 }

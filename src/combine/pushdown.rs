@@ -19,10 +19,22 @@ use crate::query::predicate::{ColumnUse, output_column, rename_columns};
 pub(crate) fn filter(mut compound: Compound, predicate: Expr) -> Node {
     let Some(per_branch) = branch_predicates(&compound, &predicate) else {
         let mut outer = Node::Compound(Box::new(compound)).wrap();
+        outer.notes.push(
+            "filter applied to the combined rows: the branches' columns do not line up".to_owned(),
+        );
         outer.filters.push(predicate);
         return Node::Select(Box::new(outer));
     };
     let targets = targets(compound.op, &compound, &predicate);
+    let renamed = per_branch.iter().any(|branch| *branch != predicate);
+    compound.notes.push(match (targets == compound.branches.len(), renamed) {
+        (true, false) => "filter pushed into every branch".to_owned(),
+        (true, true) => "filter pushed into every branch, renamed to each branch's columns".to_owned(),
+        (false, _) => {
+            "filter pushed into the first branch only: it reads columns outside the output"
+                .to_owned()
+        }
+    });
     compound.branches = compound
         .branches
         .into_iter()

@@ -20,9 +20,10 @@ use super::{SetOp, combine};
 ///     page.to_sql(Dialect::Sqlite).unwrap(),
 ///     r#"SELECT * FROM "items" WHERE "category" = 3 AND "status" = 'open' UNION SELECT * FROM "items" WHERE "owner_id" = 42 AND "status" = 'open' ORDER BY "score" DESC"#
 /// );
+/// // PostgreSQL is told to sort NULLs as SQLite and MySQL do, so all three agree.
 /// assert_eq!(
 ///     page.to_sql(Dialect::Postgres).unwrap(),
-///     r#"SELECT * FROM "items" WHERE "category" = 3 AND "status" = 'open' UNION (SELECT * FROM "items" WHERE "owner_id" = 42 AND "status" = 'open') ORDER BY "score" DESC"#
+///     r#"SELECT * FROM "items" WHERE "category" = 3 AND "status" = 'open' UNION (SELECT * FROM "items" WHERE "owner_id" = 42 AND "status" = 'open') ORDER BY "score" DESC NULLS LAST"#
 /// );
 /// assert_eq!(
 ///     page.to_sql(Dialect::MySql).unwrap(),
@@ -121,12 +122,24 @@ impl DelayedIntersection {
     pub fn new<Q: QueryChain>(sets: impl IntoIterator<Item = Q>) -> Self {
         Self::from_node(combine(SetOp::INTERSECTION, operands(sets)))
     }
+
+    /// The rows every set has, each as often as the set that has it fewest times
+    /// (`INTERSECT ALL`).
+    pub fn all<Q: QueryChain>(sets: impl IntoIterator<Item = Q>) -> Self {
+        Self::from_node(combine(SetOp::INTERSECTION_ALL, operands(sets)))
+    }
 }
 
 impl DelayedDifference {
     /// The rows of the first set that no other set has.
     pub fn new<Q: QueryChain>(sets: impl IntoIterator<Item = Q>) -> Self {
         Self::from_node(combine(SetOp::DIFFERENCE, operands(sets)))
+    }
+
+    /// The rows of the first set, each as often as it has them more than all the others
+    /// together (`EXCEPT ALL`, applied left to right).
+    pub fn all<Q: QueryChain>(sets: impl IntoIterator<Item = Q>) -> Self {
+        Self::from_node(combine(SetOp::DIFFERENCE_ALL, operands(sets)))
     }
 }
 

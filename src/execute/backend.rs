@@ -22,8 +22,14 @@ pub(super) mod private {
         /// Binds sea-query values as this database's arguments.
         fn arguments(values: Values) -> <Self as Database>::Arguments;
 
+        /// The statement that reports the server's version.
+        const VERSION_QUERY: &'static str;
+
         /// Reads the `COUNT(*)` in the first column of `row`.
         fn read_count(row: &Self::Row) -> Result<i64, sqlx::Error>;
+
+        /// Reads the text in the first column of `row`.
+        fn read_text(row: &Self::Row) -> Result<String, sqlx::Error>;
     }
 }
 
@@ -39,9 +45,11 @@ impl<DB: Database> IntoArguments<DB> for Bound<DB> {
 
 /// Declares one supported database.
 macro_rules! backend {
-    ($feature:literal, $db:ty, $dialect:expr) => {
+    ($feature:literal, $db:ty, $dialect:expr, $version_query:literal) => {
         #[cfg(feature = $feature)]
         impl private::Sealed for $db {
+            const VERSION_QUERY: &'static str = $version_query;
+
             fn arguments(values: Values) -> <Self as Database>::Arguments {
                 <sea_query_sqlx::SqlxValues as IntoArguments<$db>>::into_arguments(
                     sea_query_sqlx::SqlxValues(values),
@@ -49,6 +57,10 @@ macro_rules! backend {
             }
 
             fn read_count(row: &Self::Row) -> Result<i64, sqlx::Error> {
+                sqlx::Row::try_get(row, 0)
+            }
+
+            fn read_text(row: &Self::Row) -> Result<String, sqlx::Error> {
                 sqlx::Row::try_get(row, 0)
             }
         }
@@ -60,6 +72,6 @@ macro_rules! backend {
     };
 }
 
-backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite);
-backend!("postgres", sqlx::Postgres, Dialect::Postgres);
-backend!("mysql", sqlx::MySql, Dialect::MySql);
+backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite, "SELECT sqlite_version()");
+backend!("postgres", sqlx::Postgres, Dialect::Postgres, "SHOW server_version");
+backend!("mysql", sqlx::MySql, Dialect::MySql, "SELECT VERSION()");

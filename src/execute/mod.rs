@@ -4,9 +4,11 @@
 //! that is empty by construction returns at once without touching the executor.
 
 mod backend;
+mod on_server;
 mod shortcuts;
 
 pub use backend::Backend;
+pub use on_server::OnServer;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
@@ -14,10 +16,11 @@ use futures::{FutureExt, StreamExt, TryStreamExt, stream};
 use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
 use tracing::Instrument;
 
+use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
-use crate::query::QueryChain;
 use crate::query::node::Node;
 use crate::render::{self, Statement};
+use on_server::Target;
 use backend::Bound;
 use backend::private::Sealed as _;
 
@@ -27,9 +30,28 @@ struct Prepared<DB: Database> {
     arguments: Bound<DB>,
 }
 
-/// Renders `statement` for `DB`, or `None` when there is nothing to run.
-fn prepare<DB: Backend>(statement: Result<Statement>) -> Result<Option<Prepared<DB>>> {
-    let statement = statement?;
+/// Renders `node` (counted, or as it is) for `DB` on the target's server, or `None` when
+/// there is nothing to run.
+fn prepare<DB: Backend>(
+    target: &(impl Target + ?Sized),
+    node: &Node,
+    counted: bool,
+) -> Result<Option<Prepared<DB>>> {
+    let capabilities = match target.capabilities() {
+        None => &Capabilities::new(DB::DIALECT),
+        Some(capabilities) if capabilities.dialect() == DB::DIALECT => capabilities,
+        Some(capabilities) => {
+            return Err(Error::WrongDialect {
+                executor: DB::DIALECT,
+                capabilities: capabilities.dialect(),
+            });
+        }
+    };
+    let statement: Statement = if counted {
+        render::render_count(node, capabilities)?
+    } else {
+        render::render(node, capabilities)?
+    };
     if statement.is_empty() {
         return Ok(None);
     }
@@ -44,7 +66,16 @@ fn prepare<DB: Backend>(statement: Result<Statement>) -> Result<Option<Prepared<
 /// `&Pool`, `&mut PoolConnection`, `&mut Transaction`, or a connection.
 ///
 /// Methods take `&self`, so one set can be counted and then fetched.
-pub trait Execute: QueryChain {
+pub trait Execute: Target {
+    /// Runs on the server `capabilities` describes (read once with `Capabilities::detect`,
+    /// or built by hand), instead of a current server of the executor's dialect.
+    fn on<'a>(&'a self, capabilities: &'a Capabilities) -> OnServer<'a, Self>
+    where
+        Self: crate::query::QueryChain + Sized,
+    {
+        OnServer::new(self, capabilities)
+    }
+
     /// Every row.
     ///
     /// # Errors
@@ -55,7 +86,7 @@ pub trait Execute: QueryChain {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        fetch_all_rendered(render::render(self.node(), E::Database::DIALECT), executor)
+        fetch_all_prepared(prepare(self, self.node(), false), executor)
     }
 
     /// The rows as a stream, fetched as they are read.
@@ -67,7 +98,7 @@ pub trait Execute: QueryChain {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        match prepare::<E::Database>(render::render(self.node(), E::Database::DIALECT)) {
+        match prepare::<E::Database>(self, self.node(), false) {
             Err(error) => stream::once(async { Err(error) }).boxed(),
             Ok(None) => stream::empty().boxed(),
             Ok(Some(Prepared { sql, arguments })) => {
@@ -90,7 +121,7 @@ pub trait Execute: QueryChain {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        fetch_optional_node(self.node().clone(), executor)
+        fetch_optional_prepared(prepare(self, self.node(), false), executor)
     }
 
     /// The first row the database returns.
@@ -103,7 +134,7 @@ pub trait Execute: QueryChain {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let row = fetch_optional_node(self.node().clone(), executor);
+        let row = fetch_optional_prepared(prepare(self, self.node(), false), executor);
         async move { row.await?.ok_or(Error::NotFound) }.boxed()
     }
 
@@ -119,7 +150,7 @@ pub trait Execute: QueryChain {
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
         let node = shortcuts::take(shortcuts::ensure_ordered(self.node().clone()), 1);
-        fetch_optional_node(node, executor)
+        fetch_optional_prepared(prepare(self, &node, false), executor)
     }
 
     /// The last row in the set's order, chosen as [`first`](Self::first) chooses.
@@ -133,7 +164,8 @@ pub trait Execute: QueryChain {
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
         let reversed = shortcuts::ensure_ordered(self.node().clone()).reverse_order();
-        fetch_optional_node(shortcuts::take(reversed, 1), executor)
+        let node = shortcuts::take(reversed, 1);
+        fetch_optional_prepared(prepare(self, &node, false), executor)
     }
 
     /// Exactly one row.
@@ -146,7 +178,7 @@ pub trait Execute: QueryChain {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let prepared = prepare::<E::Database>(render::render(self.node(), E::Database::DIALECT));
+        let prepared = prepare::<E::Database>(self, self.node(), false);
         async move {
             let Some(Prepared { sql, arguments }) = prepared? else {
                 return Err(Error::NotFound);
@@ -180,7 +212,8 @@ pub trait Execute: QueryChain {
         E: Executor<'c> + 'e,
         E::Database: Backend,
     {
-        let counted = count_node(shortcuts::take(self.node().clone(), 1), executor);
+        let node = shortcuts::take(self.node().clone(), 1);
+        let counted = count_prepared(prepare(self, &node, true), executor);
         async move { Ok(counted.await? > 0) }.boxed()
     }
 
@@ -193,14 +226,14 @@ pub trait Execute: QueryChain {
         E: Executor<'c> + 'e,
         E::Database: Backend,
     {
-        count_node(self.node().clone(), executor)
+        count_prepared(prepare(self, self.node(), true), executor)
     }
 }
 
-impl<T: QueryChain> Execute for T {}
+impl<T: Target> Execute for T {}
 
-fn fetch_all_rendered<'e, 'c: 'e, E, R>(
-    statement: Result<Statement>,
+fn fetch_all_prepared<'e, 'c: 'e, E, R>(
+    prepared: Result<Option<Prepared<E::Database>>>,
     executor: E,
 ) -> BoxFuture<'e, Result<Vec<R>>>
 where
@@ -208,7 +241,6 @@ where
     E::Database: Backend,
     R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
 {
-    let prepared = prepare::<E::Database>(statement);
     async move {
         let Some(Prepared { sql, arguments }) = prepared? else {
             return Ok(Vec::new());
@@ -223,8 +255,8 @@ where
     .boxed()
 }
 
-fn fetch_optional_node<'e, 'c: 'e, E, R>(
-    node: Node,
+fn fetch_optional_prepared<'e, 'c: 'e, E, R>(
+    prepared: Result<Option<Prepared<E::Database>>>,
     executor: E,
 ) -> BoxFuture<'e, Result<Option<R>>>
 where
@@ -232,7 +264,6 @@ where
     E::Database: Backend,
     R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
 {
-    let prepared = prepare::<E::Database>(render::render(&node, E::Database::DIALECT));
     async move {
         let Some(Prepared { sql, arguments }) = prepared? else {
             return Ok(None);
@@ -247,12 +278,14 @@ where
     .boxed()
 }
 
-fn count_node<'e, 'c: 'e, E>(node: Node, executor: E) -> BoxFuture<'e, Result<u64>>
+fn count_prepared<'e, 'c: 'e, E>(
+    prepared: Result<Option<Prepared<E::Database>>>,
+    executor: E,
+) -> BoxFuture<'e, Result<u64>>
 where
     E: Executor<'c> + 'e,
     E::Database: Backend,
 {
-    let prepared = prepare::<E::Database>(render::render_count(&node, E::Database::DIALECT));
     async move {
         let Some(Prepared { sql, arguments }) = prepared? else {
             return Ok(0);

@@ -127,7 +127,9 @@ impl Node {
 
     pub(crate) fn distinct(self) -> Node {
         match self {
-            node if node.is_sliced() => {
+            // `DISTINCT (A −ALL B)` keeps a row that A has more often than B even when B has
+            // it too, so it is not `A − B`; it applies to the combined rows instead.
+            node if node.is_sliced() || node.is_difference_all() => {
                 let mut outer = node.wrap();
                 outer.distinct = true;
                 Node::Select(Box::new(outer))
@@ -137,8 +139,8 @@ impl Node {
                 Node::Select(select)
             }
             Node::Compound(mut compound) => {
-                // Intersection and difference already return distinct rows; a union all stops
-                // keeping duplicates.
+                // A union all stops keeping duplicates, and an intersection all of distinct
+                // rows is the plain intersection.
                 compound.op.all = false;
                 Node::Compound(compound)
             }
@@ -189,7 +191,10 @@ impl Node {
 impl Select {
     fn filter(mut self: Box<Self>, predicate: Expr) -> Node {
         if self.slice.is_sliced() {
-            return Node::Select(self).wrapped().filter(predicate);
+            let mut outer = Node::Select(self).wrap();
+            outer.notes.push("filter applied to the sliced rows".to_owned());
+            outer.filters.push(predicate);
+            return Node::Select(Box::new(outer));
         }
         // DISTINCT then filter equals filter then DISTINCT only when the predicate reads output
         // columns alone; anything else is applied to the distinct rows.
@@ -200,6 +205,7 @@ impl Select {
             };
             if !reads_outputs_only {
                 let mut outer = Node::Select(self).wrap();
+                outer.notes.push("filter applied to the distinct rows".to_owned());
                 outer.filters.push(predicate);
                 return Node::Select(Box::new(outer));
             }
@@ -269,6 +275,7 @@ impl Compound {
             branches,
             orders: Vec::new(),
             slice: Slice::default(),
+            notes: Vec::new(),
         }
     }
 }

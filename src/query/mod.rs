@@ -6,7 +6,7 @@ pub(crate) mod predicate;
 
 use sea_query::{Expr, IntoCondition, IntoIden, Order, SelectStatement, Values};
 
-use crate::Dialect;
+use crate::dialect::{Capabilities, Dialect};
 use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion, SetOp};
 use crate::error::Result;
 use crate::render;
@@ -172,6 +172,24 @@ pub trait QueryChain: sealed::Sealed + Clone {
         ))
     }
 
+    /// Rows in both sets, keeping duplicates: a row appears as often as in the set that has
+    /// it fewer times (`INTERSECT ALL`).
+    fn intersection_all(self, other: impl QueryChain) -> DelayedIntersection {
+        DelayedIntersection::from_node(combine::combine(
+            SetOp::INTERSECTION_ALL,
+            vec![self.into_node(), other.into_node()],
+        ))
+    }
+
+    /// Rows in this set and not in `other`, keeping duplicates: a row appears as often as
+    /// this set has it more than `other` (`EXCEPT ALL`).
+    fn difference_all(self, other: impl QueryChain) -> DelayedDifference {
+        DelayedDifference::from_node(combine::combine(
+            SetOp::DIFFERENCE_ALL,
+            vec![self.into_node(), other.into_node()],
+        ))
+    }
+
     /// Rows in this set and not in `other`.
     fn difference(self, other: impl QueryChain) -> DelayedDifference {
         DelayedDifference::from_node(combine::combine(
@@ -181,6 +199,9 @@ pub trait QueryChain: sealed::Sealed + Clone {
     }
 
     /// Rows in exactly one of the two sets: `(self − other) ∪ (other − self)`.
+    ///
+    /// There is no `ALL` form: for multisets, "in exactly one" has no single reading, so
+    /// spell out `(a.difference_all(b)).union_all(b.difference_all(a))` if that is meant.
     fn symmetric_difference(self, other: impl QueryChain) -> DelayedUnion {
         let other = other.into_node();
         let this = self.into_node();
@@ -195,7 +216,8 @@ pub trait QueryChain: sealed::Sealed + Clone {
     /// # Errors
     /// Any misuse in the chain (see [`enum@crate::Error`]); nothing is sent anywhere.
     fn to_sql(&self, dialect: Dialect) -> Result<String> {
-        Ok(render::render(self.node(), dialect)?.to_string(dialect))
+        let capabilities = Capabilities::new(dialect);
+        Ok(render::render(self.node(), &capabilities)?.to_string(dialect))
     }
 
     /// The SQL with placeholders, and the values to bind to them.
@@ -203,7 +225,17 @@ pub trait QueryChain: sealed::Sealed + Clone {
     /// # Errors
     /// Any misuse in the chain (see [`enum@crate::Error`]).
     fn build(&self, dialect: Dialect) -> Result<(String, Values)> {
-        Ok(render::render(self.node(), dialect)?.build(dialect))
+        let capabilities = Capabilities::new(dialect);
+        Ok(render::render(self.node(), &capabilities)?.build(dialect))
+    }
+
+    /// How the set will run on a current server of `dialect`: each operator, native or
+    /// emulated and why, where each filter went, and the SQL.
+    ///
+    /// # Errors
+    /// Any misuse in the chain (see [`enum@crate::Error`]).
+    fn explain(&self, dialect: Dialect) -> Result<String> {
+        render::explain(self.node(), &Capabilities::new(dialect))
     }
 }
 

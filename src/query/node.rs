@@ -33,6 +33,8 @@ pub struct Select {
     pub(crate) slice: Slice,
     /// The source's primary key column, when the user declared it.
     pub(crate) key: Option<String>,
+    /// What chaining did here that `explain` should tell.
+    pub(crate) notes: Vec<String>,
 }
 
 /// A set operation and the ordering and slice applied to its combined rows.
@@ -42,6 +44,8 @@ pub struct Compound {
     pub(crate) branches: Vec<Node>,
     pub(crate) orders: Vec<Sort>,
     pub(crate) slice: Slice,
+    /// What chaining did here that `explain` should tell, e.g. where a filter went.
+    pub(crate) notes: Vec<String>,
 }
 
 /// Where a SELECT reads its rows from.
@@ -150,6 +154,7 @@ impl Select {
             orders: Vec::new(),
             slice: Slice::default(),
             key: None,
+            notes: Vec::new(),
         }
     }
 
@@ -270,6 +275,10 @@ impl Node {
             Node::Compound(compound) => compound.slice.is_sliced(),
             Node::Empty | Node::Invalid(_) => false,
         }
+    }
+
+    pub(crate) fn is_difference_all(&self) -> bool {
+        matches!(self, Node::Compound(c) if c.op == crate::combine::SetOp::DIFFERENCE_ALL)
     }
 
     pub(crate) fn orders(&self) -> &[Sort] {

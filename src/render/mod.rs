@@ -10,13 +10,18 @@
 
 #[cfg(test)]
 mod tests;
+mod emulate;
+mod explain;
 mod validate;
 
+pub(crate) use explain::explain;
+
 use sea_query::{
-    Asterisk, DynIden, Expr, ExprTrait, MysqlQueryBuilder, PostgresQueryBuilder, Query,
-    SelectStatement, SqliteQueryBuilder, UnionType, Values,
+    Asterisk, DynIden, Expr, ExprTrait, MysqlQueryBuilder, NullOrdering, Order,
+    PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder, UnionType, Values,
 };
 
+use crate::dialect::{Capabilities, SetOperation, Support};
 use crate::Dialect;
 use crate::combine::{SetKind, SetOp};
 use crate::error::Result;
@@ -65,25 +70,31 @@ impl Statement {
     }
 }
 
-/// Renders `node` for `dialect`, or reports the first misuse in it.
-pub(crate) fn render(node: &Node, dialect: Dialect) -> Result<Statement> {
+/// Renders `node` for the server described by `capabilities`, or reports the first misuse.
+pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
     if matches!(node, Node::Empty) {
         return Ok(Statement::Empty);
     }
-    let mut renderer = Renderer {
-        dialect,
-        derived_tables: 0,
-    };
+    let mut renderer = Renderer::new(capabilities);
     renderer.node(node).map(|s| Statement::Select(Box::new(s)))
 }
 
-struct Renderer {
+struct Renderer<'c> {
+    capabilities: &'c Capabilities,
     dialect: Dialect,
     /// Counts derived tables, so each gets its own alias.
     derived_tables: usize,
 }
 
-impl Renderer {
+impl<'c> Renderer<'c> {
+    fn new(capabilities: &'c Capabilities) -> Self {
+        Renderer {
+            capabilities,
+            dialect: capabilities.dialect(),
+            derived_tables: 0,
+        }
+    }
+
     fn node(&mut self, node: &Node) -> Result<SelectStatement> {
         match node {
             Node::Empty => Ok(Statement::Empty.select()),
@@ -166,16 +177,46 @@ impl Renderer {
             alone.slice = compound.slice;
             return self.select(&alone);
         }
-        let union_type = union_type(compound.op);
-        let mut statement = self.member(first, true)?;
-        for branch in rest {
-            let member = self.member(branch, false)?;
-            statement.union(union_type, member);
-        }
+        let mut statement = match set_operation(compound.op).map(|op| (op, self.capabilities.support(op))) {
+            None | Some((_, Support::Native)) => {
+                let mut statement = self.member(first, true)?;
+                for branch in rest {
+                    let member = self.member(branch, false)?;
+                    statement.union(union_type(compound.op), member);
+                }
+                statement
+            }
+            Some((_, Support::EmulatedByExists { .. })) => {
+                emulate::by_exists(self, compound.op.kind, &compound.branches)?
+            }
+            Some((_, Support::EmulatedByRowNumber { plain_by_exists, .. })) => {
+                emulate::by_row_number(self, compound, plain_by_exists)?
+            }
+            Some((operation, _)) => {
+                return Err(crate::Error::Unsupported {
+                    dialect: self.dialect,
+                    operation: operation_name(operation),
+                });
+            }
+        };
         let shape = first.shape();
         let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, None);
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
         Ok(statement)
+    }
+
+    /// A branch's statement without an ordering that means nothing inside a set operation.
+    fn operand(&mut self, branch: &Node) -> Result<SelectStatement> {
+        match branch {
+            // Set operations keep no order, so an unsliced branch's ORDER BY means nothing
+            // (and PostgreSQL rejects it in a bare member).
+            Node::Select(select) if !select.slice.is_sliced() && !select.orders.is_empty() => {
+                let mut unordered = (**select).clone();
+                unordered.orders.clear();
+                self.select(&unordered)
+            }
+            _ => self.node(branch),
+        }
     }
 
     /// One operand of a compound, given explicit structure where it needs any.
@@ -188,24 +229,45 @@ impl Renderer {
             }
             Node::Empty | Node::Invalid(_) => false,
         };
-        let statement = match branch {
-            // Set operations keep no order, so an unsliced branch's ORDER BY means nothing
-            // (and PostgreSQL rejects it in a bare member).
-            Node::Select(select) if !select.slice.is_sliced() && !select.orders.is_empty() => {
-                let mut unordered = (**select).clone();
-                unordered.orders.clear();
-                self.select(&unordered)?
-            }
-            _ => self.node(branch)?,
-        };
+        let statement = self.operand(branch)?;
+        Ok(self.structured(statement, needs_structure, is_first))
+    }
+
+    /// Parenthesised members exist only outside SQLite, and only after the first member.
+    fn structured(
+        &mut self,
+        statement: SelectStatement,
+        needs_structure: bool,
+        is_first: bool,
+    ) -> SelectStatement {
         if needs_structure && (is_first || !self.dialect.supports_parenthesized_members()) {
             let alias = self.alias("m");
-            return Ok(Query::select()
+            return Query::select()
                 .column(Asterisk)
                 .from_subquery(statement, alias)
-                .to_owned());
+                .to_owned();
         }
-        Ok(statement)
+        statement
+    }
+}
+
+/// The operation whose support varies by engine; unions run everywhere.
+fn set_operation(op: SetOp) -> Option<SetOperation> {
+    match (op.kind, op.all) {
+        (SetKind::Union, _) => None,
+        (SetKind::Intersection, false) => Some(SetOperation::Intersect),
+        (SetKind::Intersection, true) => Some(SetOperation::IntersectAll),
+        (SetKind::Difference, false) => Some(SetOperation::Except),
+        (SetKind::Difference, true) => Some(SetOperation::ExceptAll),
+    }
+}
+
+fn operation_name(operation: SetOperation) -> &'static str {
+    match operation {
+        SetOperation::IntersectAll => "intersection all",
+        SetOperation::ExceptAll => "difference all",
+        SetOperation::Intersect => "intersection",
+        _ => "difference",
     }
 }
 
@@ -251,10 +313,12 @@ fn apply_order_and_slice(
     for sort in orders {
         match &sort.key {
             SortKey::Name(name) => {
-                statement.order_by(DynIden::from(name.clone()), sort.order.clone());
+                let column = Expr::col(DynIden::from(name.clone()));
+                order_with_nulls(statement, column, &sort.order, dialect);
             }
             SortKey::Position(position) => {
-                statement.order_by_expr(Expr::Constant((*position).into()), sort.order.clone());
+                let position = Expr::Constant((*position).into());
+                order_with_nulls(statement, position, &sort.order, dialect);
             }
         }
     }
@@ -271,18 +335,29 @@ fn apply_order_and_slice(
     }
 }
 
+/// NULLs sort first in ascending order on SQLite and MySQL, and last on PostgreSQL; setql
+/// gives PostgreSQL the same convention, so one query returns one sequence everywhere.
+fn order_with_nulls(statement: &mut SelectStatement, key: Expr, order: &Order, dialect: Dialect) {
+    let nulls = match (dialect, order) {
+        (Dialect::Postgres, Order::Asc) => Some(NullOrdering::First),
+        (Dialect::Postgres, Order::Desc) => Some(NullOrdering::Last),
+        _ => None,
+    };
+    match nulls {
+        Some(nulls) => statement.order_by_expr_with_nulls(key, order.clone(), nulls),
+        None => statement.order_by_expr(key, order.clone()),
+    };
+}
+
 /// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
-pub(crate) fn render_count(node: &Node, dialect: Dialect) -> Result<Statement> {
+pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
     let counted = match node {
         Node::Empty => return Ok(Statement::Empty),
         Node::Select(select) if select.slice.is_sliced() => node.clone(),
         Node::Compound(compound) if compound.slice.is_sliced() => node.clone(),
         other => other.clone().clear_order_by(),
     };
-    let mut renderer = Renderer {
-        dialect,
-        derived_tables: 0,
-    };
+    let mut renderer = Renderer::new(capabilities);
     let count_all = Expr::cust("COUNT(*)");
     // A plain SELECT over a table is counted in place; anything else is counted as a
     // derived table, since its columns, DISTINCT or slice decide what a row is.

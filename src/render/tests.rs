@@ -15,7 +15,7 @@ fn offset_without_limit_gets_a_limit_where_the_engine_needs_one() {
     let set = QuerySet::table("t").order_by("n", Order::Asc).offset(5);
     assert_eq!(
         set.to_sql(Dialect::Postgres).unwrap(),
-        r#"SELECT * FROM "t" ORDER BY "n" ASC OFFSET 5"#
+        r#"SELECT * FROM "t" ORDER BY "n" ASC NULLS FIRST OFFSET 5"#
     );
     assert_eq!(
         set.to_sql(Dialect::Sqlite).unwrap(),
@@ -53,7 +53,7 @@ fn a_sliced_ordered_projection_breaks_ties_by_its_output_columns() {
         .limit(10);
     assert_eq!(
         set.to_sql(Dialect::Postgres).unwrap(),
-        r#"SELECT "a", "b" FROM "t" UNION (SELECT "a", "b" FROM "u") ORDER BY "b" DESC, "a" ASC LIMIT 10"#
+        r#"SELECT "a", "b" FROM "t" UNION (SELECT "a", "b" FROM "u") ORDER BY "b" DESC NULLS LAST, "a" ASC NULLS FIRST LIMIT 10"#
     );
     let keyed = QuerySet::table("t")
         .primary_key("id")
@@ -72,7 +72,7 @@ fn counting_a_plain_set_counts_in_place() {
             .order_by("n", Order::Asc)
             .filter(Expr::col("n").gt(1))
             .node(),
-        Dialect::Postgres,
+        &Capabilities::new(Dialect::Postgres),
     )
     .unwrap();
     assert_eq!(
@@ -81,7 +81,7 @@ fn counting_a_plain_set_counts_in_place() {
     );
     let union = super::render_count(
         (n(1) | n(2)).order_by("n", Order::Asc).node(),
-        Dialect::Sqlite,
+        &Capabilities::new(Dialect::Sqlite),
     )
     .unwrap();
     assert_eq!(

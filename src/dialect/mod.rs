@@ -43,3 +43,7 @@ impl fmt::Display for Dialect {
         f.write_str(self.name())
     }
 }
+
+mod capabilities;
+
+pub use capabilities::{Capabilities, SetOperation, Support};
