@@ -27,14 +27,18 @@ pub(crate) fn filter(mut compound: Compound, predicate: Expr) -> Node {
     };
     let targets = targets(compound.op, &compound, &predicate);
     let renamed = per_branch.iter().any(|branch| *branch != predicate);
-    compound.notes.push(match (targets == compound.branches.len(), renamed) {
-        (true, false) => "filter pushed into every branch".to_owned(),
-        (true, true) => "filter pushed into every branch, renamed to each branch's columns".to_owned(),
-        (false, _) => {
-            "filter pushed into the first branch only: it reads columns outside the output"
-                .to_owned()
-        }
-    });
+    compound
+        .notes
+        .push(match (targets == compound.branches.len(), renamed) {
+            (true, false) => "filter pushed into every branch".to_owned(),
+            (true, true) => {
+                "filter pushed into every branch, renamed to each branch's columns".to_owned()
+            }
+            (false, _) => {
+                "filter pushed into the first branch only: it reads columns outside the output"
+                    .to_owned()
+            }
+        });
     compound.branches = compound
         .branches
         .into_iter()

@@ -114,12 +114,20 @@ impl Capabilities {
             return self;
         }
         let number = |part: Option<&str>| -> u32 {
-            part.map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>())
-                .and_then(|digits| digits.parse().ok())
-                .unwrap_or(0)
+            part.map(|p| {
+                p.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or(0)
         };
         let mut parts = version.split('.');
-        let triple = (number(parts.next()), number(parts.next()), number(parts.next()));
+        let triple = (
+            number(parts.next()),
+            number(parts.next()),
+            number(parts.next()),
+        );
         let at_least = |v: (u32, u32, u32)| triple >= v;
         if version.to_ascii_lowercase().contains("mariadb") {
             self.native_intersect_except = at_least((10, 3, 0));
@@ -167,12 +175,14 @@ impl Capabilities {
     /// How `operation` runs here.
     #[must_use]
     pub fn support(&self, operation: SetOperation) -> Support {
-        let reason = self.forced.unwrap_or(match (self.dialect, operation.has_all()) {
-            (Dialect::Sqlite, true) => "SQLite has no INTERSECT ALL or EXCEPT ALL",
-            (Dialect::MySql, true) => "needs MySQL 8.0.31 or MariaDB 10.5",
-            (Dialect::MySql, false) => "needs MySQL 8.0.31 or MariaDB 10.3",
-            _ => "not available on this server",
-        });
+        let reason = self
+            .forced
+            .unwrap_or(match (self.dialect, operation.has_all()) {
+                (Dialect::Sqlite, true) => "SQLite has no INTERSECT ALL or EXCEPT ALL",
+                (Dialect::MySql, true) => "needs MySQL 8.0.31 or MariaDB 10.5",
+                (Dialect::MySql, false) => "needs MySQL 8.0.31 or MariaDB 10.3",
+                _ => "not available on this server",
+            });
         if !operation.has_all() {
             return if self.native_intersect_except {
                 Support::Native

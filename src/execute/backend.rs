@@ -72,6 +72,16 @@ macro_rules! backend {
     };
 }
 
-backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite, "SELECT sqlite_version()");
-backend!("postgres", sqlx::Postgres, Dialect::Postgres, "SHOW server_version");
+backend!(
+    "sqlite",
+    sqlx::Sqlite,
+    Dialect::Sqlite,
+    "SELECT sqlite_version()"
+);
+backend!(
+    "postgres",
+    sqlx::Postgres,
+    Dialect::Postgres,
+    "SHOW server_version"
+);
 backend!("mysql", sqlx::MySql, Dialect::MySql, "SELECT VERSION()");

@@ -20,9 +20,9 @@ use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
 use crate::query::node::Node;
 use crate::render::{self, Statement};
-use on_server::Target;
 use backend::Bound;
 use backend::private::Sealed as _;
+use on_server::Target;
 
 /// A statement ready to send: its SQL and its bound values.
 struct Prepared<DB: Database> {

@@ -84,7 +84,6 @@ impl<'a, Q: QueryChain> OnServer<'a, Q> {
     }
 }
 
-
 impl Capabilities {
     /// Reads the server's version once, through any executor, and returns what that server
     /// can do. Keep the result (e.g. next to the pool) and run sets with

@@ -192,7 +192,9 @@ impl Select {
     fn filter(mut self: Box<Self>, predicate: Expr) -> Node {
         if self.slice.is_sliced() {
             let mut outer = Node::Select(self).wrap();
-            outer.notes.push("filter applied to the sliced rows".to_owned());
+            outer
+                .notes
+                .push("filter applied to the sliced rows".to_owned());
             outer.filters.push(predicate);
             return Node::Select(Box::new(outer));
         }
@@ -205,7 +207,9 @@ impl Select {
             };
             if !reads_outputs_only {
                 let mut outer = Node::Select(self).wrap();
-                outer.notes.push("filter applied to the distinct rows".to_owned());
+                outer
+                    .notes
+                    .push("filter applied to the distinct rows".to_owned());
                 outer.filters.push(predicate);
                 return Node::Select(Box::new(outer));
             }

@@ -6,8 +6,8 @@ pub(crate) mod predicate;
 
 use sea_query::{Expr, IntoCondition, IntoIden, Order, SelectStatement, Values};
 
-use crate::dialect::{Capabilities, Dialect};
 use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion, SetOp};
+use crate::dialect::{Capabilities, Dialect};
 use crate::error::Result;
 use crate::render;
 use node::{Node, SortKey};

@@ -9,17 +9,21 @@ use sea_query::{
 };
 
 use super::Renderer;
+use crate::Dialect;
 use crate::combine::SetKind;
 use crate::error::{Error, Result};
 use crate::query::node::{Compound, Node};
-use crate::Dialect;
 
 /// The column that numbers the copies of a row in the `ROW_NUMBER()` emulation.
 const COPY_NUMBER: &str = "setql_copy";
 
 /// `A ∩ B ∩ …` as `SELECT DISTINCT a.* FROM (A) a WHERE EXISTS (…B…) AND …`, and `A − B − …`
 /// with `NOT EXISTS`, comparing every column null-safely.
-pub(super) fn by_exists(renderer: &mut Renderer<'_>, kind: SetKind, branches: &[Node]) -> Result<SelectStatement> {
+pub(super) fn by_exists(
+    renderer: &mut Renderer<'_>,
+    kind: SetKind,
+    branches: &[Node],
+) -> Result<SelectStatement> {
     let operands = branches
         .iter()
         .map(|branch| Ok((renderer.operand(branch)?, column_names(renderer, branch)?)))
@@ -79,7 +83,9 @@ pub(super) fn by_row_number(
         let (last, init) = compound
             .branches
             .split_last()
-            .ok_or(Error::EmptyCombination { operation: compound.op.name() })?;
+            .ok_or(Error::EmptyCombination {
+                operation: compound.op.name(),
+            })?;
         let head = Node::Compound(Box::new(Compound::new(compound.op, init.to_vec())));
         left_deep = [head, last.clone()];
         &left_deep
@@ -92,7 +98,10 @@ pub(super) fn by_row_number(
         let operand = renderer.operand(branch)?;
         numbered.push(number_copies(renderer, operand, names));
     }
-    let output = numbered.first().map(|(_, names)| names[..names.len() - 1].to_vec()).unwrap_or_default();
+    let output = numbered
+        .first()
+        .map(|(_, names)| names[..names.len() - 1].to_vec())
+        .unwrap_or_default();
     let plain = if plain_by_exists {
         combine_by_exists(renderer, kind, numbered)
     } else {

@@ -8,22 +8,23 @@
 //!   derived table; PostgreSQL and MySQL get sea-query's parentheses.
 //! - Two different operators never share one flat list, so precedence never matters.
 
-#[cfg(test)]
-mod tests;
 mod emulate;
 mod explain;
+#[cfg(test)]
+mod tests;
 mod validate;
+mod writer;
 
 pub(crate) use explain::explain;
 
 use sea_query::{
-    Asterisk, DynIden, Expr, ExprTrait, MysqlQueryBuilder, NullOrdering, Order,
-    PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder, UnionType, Values,
+    Asterisk, DynIden, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, UnionType,
+    Values,
 };
 
-use crate::dialect::{Capabilities, SetOperation, Support};
 use crate::Dialect;
 use crate::combine::{SetKind, SetOp};
+use crate::dialect::{Capabilities, SetOperation, Support};
 use crate::error::Result;
 use crate::query::node::{Compound, Node, Select, Shape, Slice, Sort, SortKey, Source};
 
@@ -38,21 +39,11 @@ pub(crate) enum Statement {
 
 impl Statement {
     pub(crate) fn to_string(&self, dialect: Dialect) -> String {
-        let statement = self.select();
-        match dialect {
-            Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
-            Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
-            Dialect::MySql => statement.to_string(MysqlQueryBuilder),
-        }
+        writer::to_string(&self.select(), dialect)
     }
 
     pub(crate) fn build(&self, dialect: Dialect) -> (String, Values) {
-        let statement = self.select();
-        match dialect {
-            Dialect::Sqlite => statement.build(SqliteQueryBuilder),
-            Dialect::Postgres => statement.build(PostgresQueryBuilder),
-            Dialect::MySql => statement.build(MysqlQueryBuilder),
-        }
+        writer::build(&self.select(), dialect)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -177,28 +168,35 @@ impl<'c> Renderer<'c> {
             alone.slice = compound.slice;
             return self.select(&alone);
         }
-        let mut statement = match set_operation(compound.op).map(|op| (op, self.capabilities.support(op))) {
-            None | Some((_, Support::Native)) => {
-                let mut statement = self.member(first, true)?;
-                for branch in rest {
-                    let member = self.member(branch, false)?;
-                    statement.union(union_type(compound.op), member);
+        let mut statement =
+            match set_operation(compound.op).map(|op| (op, self.capabilities.support(op))) {
+                None | Some((_, Support::Native)) => {
+                    let mut statement = self.member(first, true)?;
+                    for branch in rest {
+                        let mut member = self.member(branch, false)?;
+                        if compound.op.all && compound.op.kind != SetKind::Union {
+                            member = self.marked_all(member);
+                        }
+                        statement.union(union_type(compound.op), member);
+                    }
+                    statement
                 }
-                statement
-            }
-            Some((_, Support::EmulatedByExists { .. })) => {
-                emulate::by_exists(self, compound.op.kind, &compound.branches)?
-            }
-            Some((_, Support::EmulatedByRowNumber { plain_by_exists, .. })) => {
-                emulate::by_row_number(self, compound, plain_by_exists)?
-            }
-            Some((operation, _)) => {
-                return Err(crate::Error::Unsupported {
-                    dialect: self.dialect,
-                    operation: operation_name(operation),
-                });
-            }
-        };
+                Some((_, Support::EmulatedByExists { .. })) => {
+                    emulate::by_exists(self, compound.op.kind, &compound.branches)?
+                }
+                Some((
+                    _,
+                    Support::EmulatedByRowNumber {
+                        plain_by_exists, ..
+                    },
+                )) => emulate::by_row_number(self, compound, plain_by_exists)?,
+                Some((operation, _)) => {
+                    return Err(crate::Error::Unsupported {
+                        dialect: self.dialect,
+                        operation: operation_name(operation),
+                    });
+                }
+            };
         let shape = first.shape();
         let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, None);
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
@@ -231,6 +229,16 @@ impl<'c> Renderer<'c> {
         };
         let statement = self.operand(branch)?;
         Ok(self.structured(statement, needs_structure, is_first))
+    }
+
+    /// Marks a member that follows `INTERSECT ALL` / `EXCEPT ALL` (see `writer`).
+    fn marked_all(&mut self, member: SelectStatement) -> SelectStatement {
+        let alias = self.alias("m");
+        Query::select()
+            .expr(Expr::cust(writer::ALL_MARKER))
+            .column(Asterisk)
+            .from_subquery(member, alias)
+            .to_owned()
     }
 
     /// Parenthesised members exist only outside SQLite, and only after the first member.

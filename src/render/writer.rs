@@ -1,0 +1,143 @@
+//! Writes statements through sea-query, adding the one thing its builders cannot write:
+//! `INTERSECT ALL` and `EXCEPT ALL` (`UnionType` has no such variants).
+//!
+//! A member that must follow an `ALL` operator is marked by a first select item that is
+//! [`ALL_MARKER`]. This writer sees sea-query emit ` INTERSECT (` / ` EXCEPT (`, then
+//! `SELECT `, then the marker, and writes ` INTERSECT ALL (SELECT ` instead, dropping the
+//! marker and the `, ` after it. The marker holds NUL bytes, which no SQL text setql accepts
+//! from users contains, and which would make a leaked marker fail loudly rather than change
+//! the rows.
+
+use std::fmt;
+
+use sea_query::{
+    MysqlQueryBuilder, PostgresQueryBuilder, QueryBuilder, SelectStatement, SqlWriter,
+    SqlWriterValues, SqliteQueryBuilder, Value, Values,
+};
+
+use crate::Dialect;
+
+/// The first select item of a member that follows an `ALL` operator.
+pub(super) const ALL_MARKER: &str = "\u{0}setql:all\u{0}";
+
+/// The SQL of `statement` for `dialect`, with values inlined.
+pub(super) fn to_string(statement: &SelectStatement, dialect: Dialect) -> String {
+    let mut writer = AllWriter::new(String::new());
+    match dialect {
+        Dialect::Sqlite => statement.build_collect_into(SqliteQueryBuilder, &mut writer),
+        Dialect::Postgres => statement.build_collect_into(PostgresQueryBuilder, &mut writer),
+        Dialect::MySql => statement.build_collect_into(MysqlQueryBuilder, &mut writer),
+    }
+    writer.finish()
+}
+
+/// The SQL of `statement` for `dialect` with placeholders, and the values to bind.
+pub(super) fn build(statement: &SelectStatement, dialect: Dialect) -> (String, Values) {
+    fn with<B: QueryBuilder>(statement: &SelectStatement, builder: B) -> (String, Values) {
+        let (placeholder, numbered) = builder.placeholder();
+        let mut writer = AllWriter::new(SqlWriterValues::new(placeholder, numbered));
+        statement.build_collect_into(builder, &mut writer);
+        writer.finish().into_parts()
+    }
+    match dialect {
+        Dialect::Sqlite => with(statement, SqliteQueryBuilder),
+        Dialect::Postgres => with(statement, PostgresQueryBuilder),
+        Dialect::MySql => with(statement, MysqlQueryBuilder),
+    }
+}
+
+/// Where the writer is in recognising `<operator> (SELECT <marker>, `.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seen {
+    Nothing,
+    Operator(&'static str),
+    Select(&'static str),
+    Marker,
+}
+
+struct AllWriter<W> {
+    inner: W,
+    seen: Seen,
+}
+
+impl<W: SqlWriter> AllWriter<W> {
+    fn new(inner: W) -> Self {
+        AllWriter {
+            inner,
+            seen: Seen::Nothing,
+        }
+    }
+
+    /// Writes what was held back, as sea-query wrote it.
+    fn release(&mut self) -> fmt::Result {
+        match std::mem::replace(&mut self.seen, Seen::Nothing) {
+            Seen::Nothing | Seen::Marker => Ok(()),
+            Seen::Operator(operator) => self.inner.write_str(operator),
+            Seen::Select(operator) => {
+                self.inner.write_str(operator)?;
+                self.inner.write_str("SELECT ")
+            }
+        }
+    }
+
+    fn finish(mut self) -> W {
+        let _ = self.release();
+        self.inner
+    }
+}
+
+impl<W: SqlWriter> fmt::Write for AllWriter<W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match (self.seen, s) {
+            (Seen::Nothing, " INTERSECT (" | " EXCEPT (") => {
+                self.seen = Seen::Operator(if s == " INTERSECT (" {
+                    " INTERSECT ("
+                } else {
+                    " EXCEPT ("
+                });
+            }
+            (Seen::Operator(operator), "SELECT ") => self.seen = Seen::Select(operator),
+            (Seen::Select(operator), ALL_MARKER) => {
+                let all = if operator == " INTERSECT (" {
+                    " INTERSECT ALL ("
+                } else {
+                    " EXCEPT ALL ("
+                };
+                self.inner.write_str(all)?;
+                self.inner.write_str("SELECT ")?;
+                self.seen = Seen::Marker;
+            }
+            (Seen::Marker, ", ") => self.seen = Seen::Nothing,
+            _ => {
+                // Not a marked member: what was held back goes out unchanged.
+                self.release()?;
+                return self.inner.write_str(s);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: SqlWriter> fmt::Display for AllWriter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner.to_string(), f)
+    }
+}
+
+impl<W: SqlWriter> SqlWriter for AllWriter<W> {
+    fn push_param<T: QueryBuilder>(&mut self, value: Value, query_builder: &T) {
+        let _ = self.flush_plain();
+        self.inner.push_param(value, query_builder);
+    }
+
+    fn as_writer(&mut self) -> &mut dyn fmt::Write {
+        self as _
+    }
+}
+
+impl<W: SqlWriter> AllWriter<W> {
+    /// A parameter interrupts any pattern: what was held back is written as it was.
+    fn flush_plain(&mut self) -> fmt::Result {
+        fmt::Write::write_str(self, "")
+    }
+}
