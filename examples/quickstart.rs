@@ -55,7 +55,7 @@ async fn main() -> Result<(), setql::Error> {
 
 async fn show(
     label: &str,
-    set: &(impl Execute + Sync),
+    set: &(impl QueryChain + Sync),
     pool: &sqlx::SqlitePool,
 ) -> Result<(), setql::Error> {
     println!("== {label}");

@@ -65,7 +65,7 @@ fn targets(op: SetOp, compound: &Compound, predicate: &Expr) -> usize {
                 Some(Shape::Known(names)) => ColumnUse::of(predicate).within(&names),
                 // `t.*` outputs every column of one table, so any column a transparent
                 // predicate reads is an output column.
-                Some(Shape::WholeTable { .. }) => !ColumnUse::of(predicate).opaque,
+                Some(Shape::WholeTable { .. }) => !ColumnUse::of(predicate).incomplete,
                 _ => false,
             };
             if reads_outputs_only {

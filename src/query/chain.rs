@@ -5,18 +5,28 @@
 
 use sea_query::{Expr, ExprTrait, Order};
 
-use super::node::{Compound, Misuse, Node, OutputColumn, Select, Slice, Sort, SortKey};
-use super::predicate::{ColumnUse, is_column_named, rename_columns};
+use super::node::{
+    Compound, Misuse, Node, OutputColumn, Select, Slice, Sort, SortKey, total_order,
+};
+use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
 use crate::combine::pushdown;
 
 impl Node {
+    /// Applies `predicate` to this node's rows as a derived table.
+    pub(crate) fn filtered_outside(self, predicate: Expr, rows: &str) -> Node {
+        let mut outer = self.wrap();
+        outer.notes.push(format!("filter applied to {rows}"));
+        outer.add_filter(predicate);
+        Node::Select(Box::new(outer))
+    }
+
     pub(crate) fn filter(self, predicate: Expr) -> Node {
         match self {
             Node::Select(select) => select.filter(predicate),
             Node::Compound(compound) if !compound.slice.is_sliced() => {
                 pushdown::filter(*compound, predicate)
             }
-            Node::Compound(_) => self.wrapped().filter(predicate),
+            Node::Compound(_) => self.filtered_outside(predicate, "the sliced rows"),
             Node::Empty | Node::Invalid(_) => self,
         }
     }
@@ -61,54 +71,111 @@ impl Node {
         }
     }
 
-    /// Flips every ordering term, for `last`. A sliced set is wrapped first so the window
-    /// stays the one the user asked for.
+    /// Flips the ordering, for `last`: the user's terms and the tie-breakers a slice adds, so
+    /// the last row is the one `fetch_all` would end with. A sliced set is wrapped first so
+    /// the window stays the one the user asked for.
     pub(crate) fn reverse_order(self) -> Node {
-        let node = if self.is_sliced() {
-            let orders = self.orders().to_vec();
-            let mut outer = self.wrap();
-            outer.orders = orders;
-            Node::Select(Box::new(outer))
-        } else {
-            self
-        };
-        let reversed: Option<Vec<Sort>> = node
-            .orders()
-            .iter()
-            .map(|sort| {
-                let order = match sort.order {
-                    Order::Asc => Order::Desc,
-                    Order::Desc => Order::Asc,
-                    _ => return None,
-                };
-                Some(Sort {
-                    key: sort.key.clone(),
-                    order,
-                })
-            })
-            .collect();
-        let Some(reversed) = reversed else {
+        let total = total_order(self.orders(), &self.shape(), self.output_key());
+        let Some(reversed) = total.iter().map(Sort::reversed).collect::<Option<Vec<_>>>() else {
             return Node::Invalid(Misuse::Unsupported("reversing an ordering by a value list"));
         };
-        match node {
+        if !self.is_sliced() {
+            return self.clear_order_by().with_orders(reversed);
+        }
+        let (inner, renamed, projection) = self.with_sort_columns_visible();
+        let mut outer = inner.wrap();
+        outer.orders = reversed
+            .into_iter()
+            .map(|sort| Sort {
+                key: renamed(&sort.key),
+                order: sort.order,
+            })
+            .collect();
+        if let Some(names) = projection {
+            // Hidden sort columns are dropped again.
+            let mut outer = Node::Select(Box::new(outer)).columns(names);
+            if let Node::Select(select) = &mut outer {
+                select
+                    .notes
+                    .push("ordered by hidden sort columns".to_owned());
+            }
+            return outer;
+        }
+        Node::Select(Box::new(outer))
+    }
+
+    fn with_orders(self, orders: Vec<Sort>) -> Node {
+        match self {
             Node::Select(mut select) => {
-                select.orders = reversed;
+                select.orders = orders;
                 Node::Select(select)
             }
             Node::Compound(mut compound) => {
-                compound.orders = reversed;
+                compound.orders = orders;
                 Node::Compound(compound)
             }
             other => other,
         }
     }
 
-    pub(crate) fn limit(self, limit: u64) -> Node {
-        self.with_slice(|slice| slice.limit = Some(limit))
+    /// A sliced SELECT ordered by columns it does not output gets them as hidden output
+    /// columns, so the ordering can be repeated outside. Returns the node, the renaming of
+    /// sort keys, and the original output names when columns were added.
+    #[allow(clippy::type_complexity)]
+    fn with_sort_columns_visible(
+        self,
+    ) -> (Node, Box<dyn Fn(&SortKey) -> SortKey>, Option<Vec<String>>) {
+        let keep = |node| -> (Node, Box<dyn Fn(&SortKey) -> SortKey>, Option<Vec<String>>) {
+            (node, Box::new(SortKey::clone), None)
+        };
+        let Node::Select(mut select) = self else {
+            return keep(self);
+        };
+        let Some(names) = select.shape().names().map(<[String]>::to_vec) else {
+            return keep(Node::Select(select));
+        };
+        let mut hidden: Vec<(String, String)> = Vec::new();
+        for sort in &select.orders {
+            if let SortKey::Name(name) = &sort.key
+                && !names.contains(name)
+                && !hidden.iter().any(|(original, _)| original == name)
+            {
+                hidden.push((name.clone(), format!("setql_sort_{}", hidden.len() + 1)));
+            }
+        }
+        if hidden.is_empty() {
+            return keep(Node::Select(select));
+        }
+        for (original, alias) in &hidden {
+            select.projection.columns.push(OutputColumn {
+                name: alias.clone(),
+                expr: Expr::col(original.clone()),
+            });
+        }
+        let rename = move |key: &SortKey| match key {
+            SortKey::Name(name) => hidden
+                .iter()
+                .find(|(original, _)| original == name)
+                .map_or_else(|| key.clone(), |(_, alias)| SortKey::Name(alias.clone())),
+            SortKey::Position(_) => key.clone(),
+        };
+        (Node::Select(select), Box::new(rename), Some(names))
     }
 
+    /// At most `limit` of the rows so far: slices compose in the order written, as
+    /// Django's `qs[a:b][c:d]` does.
+    pub(crate) fn limit(self, limit: u64) -> Node {
+        self.with_slice(|slice| {
+            slice.limit = Some(slice.limit.map_or(limit, |old| Ord::min(old, limit)));
+        })
+    }
+
+    /// The rows so far after the first `offset` of them.
     pub(crate) fn offset(self, offset: u64) -> Node {
-        self.with_slice(|slice| slice.offset = Some(offset))
+        self.with_slice(|slice| {
+            slice.offset = Some(slice.offset.unwrap_or(0).saturating_add(offset));
+            slice.limit = slice.limit.map(|old| old.saturating_sub(offset));
+        })
     }
 
     fn with_slice(self, set: impl FnOnce(&mut Slice)) -> Node {
@@ -134,6 +201,13 @@ impl Node {
                 outer.distinct = true;
                 Node::Select(Box::new(outer))
             }
+            // PostgreSQL's SELECT DISTINCT can only be ordered by what it selects; an ordering
+            // by anything else stays inside.
+            Node::Select(select) if select.orders_outside_output() => {
+                let mut outer = Node::Select(select).wrap();
+                outer.distinct = true;
+                Node::Select(Box::new(outer))
+            }
             Node::Select(mut select) => {
                 select.distinct = true;
                 Node::Select(select)
@@ -152,7 +226,13 @@ impl Node {
     /// applies to the combined rows, so it wraps rather than changing what each branch compares.
     pub(crate) fn columns(self, names: Vec<String>) -> Node {
         let mut select = match self {
-            Node::Select(select) if !select.slice.is_sliced() && !select.distinct => select,
+            Node::Select(select)
+                if !select.slice.is_sliced()
+                    && !select.distinct
+                    && !select.sorts_by_computed_outside(&names) =>
+            {
+                select
+            }
             Node::Empty | Node::Invalid(_) => return self,
             other => Box::new(other.wrap()),
         };
@@ -173,12 +253,17 @@ impl Node {
 
     /// Adds a named output column computed by `expr`, like Django's `annotate`.
     pub(crate) fn column_as(self, expr: Expr, name: String) -> Node {
-        let mut select = match self {
+        let select = match self {
             Node::Select(select) if !select.slice.is_sliced() && !select.distinct => select,
             Node::Empty | Node::Invalid(_) => return self,
             other => Box::new(other.wrap()),
         };
-        let expr = select.resolve_outputs(&expr).unwrap_or(expr);
+        let (mut select, expr) = match select.resolve_outputs(&expr) {
+            Some(resolved) => (select, resolved),
+            // The expression may read an earlier computed column it cannot be rewritten to;
+            // over this SELECT's rows that column exists by name.
+            None => (Box::new(Node::Select(select).wrap()), expr),
+        };
         select
             .projection
             .columns
@@ -191,27 +276,18 @@ impl Node {
 impl Select {
     fn filter(mut self: Box<Self>, predicate: Expr) -> Node {
         if self.slice.is_sliced() {
-            let mut outer = Node::Select(self).wrap();
-            outer
-                .notes
-                .push("filter applied to the sliced rows".to_owned());
-            outer.filters.push(predicate);
-            return Node::Select(Box::new(outer));
+            return Node::Select(self).filtered_outside(predicate, "the sliced rows");
         }
         // DISTINCT then filter equals filter then DISTINCT only when the predicate reads output
         // columns alone; anything else is applied to the distinct rows.
         if self.distinct {
+            let uses = ColumnUse::of(&predicate);
             let reads_outputs_only = match self.shape().names() {
-                Some(names) => ColumnUse::of(&predicate).within(names),
-                None => !ColumnUse::of(&predicate).opaque,
+                Some(names) => uses.within(names),
+                None => !uses.incomplete,
             };
             if !reads_outputs_only {
-                let mut outer = Node::Select(self).wrap();
-                outer
-                    .notes
-                    .push("filter applied to the distinct rows".to_owned());
-                outer.filters.push(predicate);
-                return Node::Select(Box::new(outer));
+                return Node::Select(self).filtered_outside(predicate, "the distinct rows");
             }
         }
         if let Some(pushed) = self.push_into_derived(&predicate) {
@@ -219,17 +295,47 @@ impl Select {
         }
         match self.resolve_outputs(&predicate) {
             Some(resolved) => {
-                self.filters.push(resolved);
+                self.add_filter(resolved);
                 Node::Select(self)
             }
-            // An opaque predicate that may read a computed output column is evaluated where
-            // that column exists: on this SELECT's rows.
-            None => {
-                let mut outer = Node::Select(self).wrap();
-                outer.filters.push(predicate);
-                Node::Select(Box::new(outer))
-            }
+            // A predicate that may read a computed output column but cannot be rewritten is
+            // evaluated where that column exists: on this SELECT's rows.
+            None => Node::Select(self).filtered_outside(predicate, "this set's rows"),
         }
+    }
+
+    /// Whether an ordering names something that is not an output column.
+    fn orders_outside_output(&self) -> bool {
+        let Some(names) = self.shape().names().map(<[String]>::to_vec) else {
+            return false;
+        };
+        self.orders
+            .iter()
+            .any(|sort| matches!(&sort.key, SortKey::Name(name) if !names.contains(name)))
+    }
+
+    /// Whether an ordering names a computed column that a projection onto `kept` drops;
+    /// such an ordering only exists on this SELECT's rows.
+    fn sorts_by_computed_outside(&self, kept: &[String]) -> bool {
+        self.orders.iter().any(|sort| match &sort.key {
+            SortKey::Name(name) => {
+                !kept.contains(name)
+                    && self
+                        .output_expr(name)
+                        .is_some_and(|expr| !is_column_named(expr, name))
+            }
+            SortKey::Position(_) => false,
+        })
+    }
+
+    /// Adds a predicate to WHERE. Over a derived table only bare output names exist, so
+    /// table qualifiers (as SeaORM writes them) are dropped.
+    pub(crate) fn add_filter(&mut self, predicate: Expr) {
+        let predicate = match self.source {
+            super::node::Source::Table(_) => predicate,
+            _ => unqualified(&predicate),
+        };
+        self.filters.push(predicate);
     }
 
     /// A SELECT that only adds computed columns over a derived node lets a predicate that
@@ -250,7 +356,7 @@ impl Select {
             .columns
             .iter()
             .any(|column| uses.names.contains(&column.name));
-        if !adds_columns_only || uses.opaque || reads_added {
+        if !adds_columns_only || uses.incomplete || reads_added {
             return None;
         }
         let inner_node = std::mem::replace(inner.as_mut(), Node::Empty);
@@ -261,7 +367,12 @@ impl Select {
     /// Replaces references to named output columns with the expressions behind them, since
     /// WHERE cannot see SELECT aliases on PostgreSQL or MySQL.
     pub(crate) fn resolve_outputs(&self, expr: &Expr) -> Option<Expr> {
-        if self.projection.columns.is_empty() {
+        let renames_nothing = self
+            .projection
+            .columns
+            .iter()
+            .all(|column| is_column_named(&column.expr, &column.name));
+        if renames_nothing {
             return Some(expr.clone());
         }
         rename_columns(expr, &|name| {

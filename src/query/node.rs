@@ -96,6 +96,42 @@ pub(crate) struct Slice {
     pub(crate) offset: Option<u64>,
 }
 
+impl Sort {
+    /// The opposite direction, or `None` for an ordering by a value list.
+    pub(crate) fn reversed(&self) -> Option<Sort> {
+        let order = match self.order {
+            Order::Asc => Order::Desc,
+            Order::Desc => Order::Asc,
+            _ => return None,
+        };
+        Some(Sort {
+            key: self.key.clone(),
+            order,
+        })
+    }
+}
+
+/// The ordering that makes a slice deterministic: the user's terms, then the declared key, or
+/// else every known output column. Without either, ties stay in the engine's order.
+pub(crate) fn total_order(orders: &[Sort], shape: &Shape, key: Option<&str>) -> Vec<Sort> {
+    let mut total = orders.to_vec();
+    let breakers: Vec<String> = match (key, shape.names()) {
+        (Some(key), _) => vec![key.to_owned()],
+        (None, Some(names)) => names.to_vec(),
+        (None, None) => Vec::new(),
+    };
+    for name in breakers {
+        let key = SortKey::Name(name);
+        if !total.iter().any(|sort| sort.key == key) {
+            total.push(Sort {
+                key,
+                order: Order::Asc,
+            });
+        }
+    }
+    total
+}
+
 impl Slice {
     pub(crate) fn is_sliced(self) -> bool {
         self.limit.is_some() || self.offset.is_some()
@@ -217,6 +253,19 @@ impl Select {
     }
 }
 
+impl Compound {
+    /// See [`Node::output_key`].
+    pub(crate) fn output_key(&self) -> Option<&str> {
+        let (first, rest) = self.branches.split_first()?;
+        let key = first.output_key()?;
+        let shape = first.shape();
+        let shared = rest
+            .iter()
+            .all(|branch| branch.output_key() == Some(key) && branch.shape() == shape);
+        (shared && shape != Shape::Unknown).then_some(key)
+    }
+}
+
 impl Node {
     pub(crate) fn table(table: DynIden) -> Node {
         Node::Select(Box::new(Select::from_source(Source::Table(table))))
@@ -289,11 +338,14 @@ impl Node {
         }
     }
 
-    /// The declared unique key among the output columns, when there is one.
+    /// The declared key among the output columns, when there is one. A combination has it
+    /// when every branch outputs the same columns of the same table with the same key: its
+    /// rows are then rows of that table, and equal keys mean equal rows.
     pub(crate) fn output_key(&self) -> Option<&str> {
         match self {
             Node::Select(select) => select.output_key(),
-            _ => None,
+            Node::Compound(compound) => compound.output_key(),
+            Node::Empty | Node::Invalid(_) => None,
         }
     }
 }

@@ -9,13 +9,17 @@ use std::collections::BTreeSet;
 
 use sea_query::{ColumnRef, Expr};
 
-/// The column names a predicate reads, and whether that list is complete.
+/// The column names a predicate reads, whether that list is complete, and whether the
+/// references can be rewritten.
 #[derive(Debug, Default)]
 pub(crate) struct ColumnUse {
     /// Unqualified names of every column reference that could be read.
     pub(crate) names: BTreeSet<String>,
-    /// True when part of the expression could not be inspected.
-    pub(crate) opaque: bool,
+    /// Part of the expression was not inspected (CASE, raw SQL, a subquery), so it may read
+    /// columns missing from `names`.
+    pub(crate) incomplete: bool,
+    /// Some reference sits where it cannot be rewritten (a function argument).
+    pub(crate) fixed: bool,
 }
 
 impl ColumnUse {
@@ -30,11 +34,11 @@ impl ColumnUse {
             Expr::Column(ColumnRef::Column(name)) => {
                 self.names.insert(name.1.inner().into_owned());
             }
-            Expr::Column(_) => self.opaque = true,
+            Expr::Column(_) => self.incomplete = true,
             Expr::Tuple(items) | Expr::CustomWithExpr(_, items) => {
                 if matches!(expr, Expr::CustomWithExpr(..)) {
                     // Raw SQL around the arguments may name columns of its own.
-                    self.opaque = true;
+                    self.incomplete = true;
                 }
                 items.iter().for_each(|item| self.visit(item));
             }
@@ -47,7 +51,7 @@ impl ColumnUse {
                 call.get_args().iter().for_each(|arg| self.visit(arg));
                 // The arguments can be read but not rebuilt, so renaming inside is impossible.
                 if !call.get_args().is_empty() {
-                    self.opaque = true;
+                    self.fixed = true;
                 }
             }
             Expr::Value(_)
@@ -56,43 +60,66 @@ impl ColumnUse {
             | Expr::Keyword(_)
             | Expr::TypeName(_) => {}
             // Subqueries, CASE, raw SQL and kinds added to sea-query later are not inspected.
-            _ => self.opaque = true,
+            _ => self.incomplete = true,
         }
     }
 
-    /// Whether every read name is in `output`. False when the predicate is opaque.
+    /// Whether every name the predicate reads is in `output`; false when that is unknown.
     pub(crate) fn within(&self, output: &[String]) -> bool {
-        !self.opaque && self.names.iter().all(|name| output.contains(name))
+        !self.incomplete && self.names.iter().all(|name| output.contains(name))
     }
 }
 
 /// Rewrites every column reference through `rename`; references it returns `None` for stay.
 ///
-/// Returns `None` when the expression holds a reference that cannot be rewritten, i.e. it is
-/// opaque and `rename` would change something.
+/// Returns `None` when that cannot be done exactly: a part of the expression was not
+/// inspected (it might read a renamed column), or a renamed column sits where it cannot be
+/// rewritten. Callers that rename nothing should not call this at all.
 pub(crate) fn rename_columns(expr: &Expr, rename: &dyn Fn(&str) -> Option<Expr>) -> Option<Expr> {
     let uses = ColumnUse::of(expr);
-    if uses.opaque {
-        // Opaque parts can be kept only when no name they might read is renamed.
+    if uses.incomplete {
+        return None;
+    }
+    if uses.fixed {
         let untouched = uses.names.iter().all(|name| rename(name).is_none());
         return untouched.then(|| expr.clone());
     }
     Some(rewrite(expr, rename))
 }
 
+/// `expr` with table qualifiers dropped from its column references, for a predicate that
+/// now reads a derived table, where only the bare output names exist.
+pub(crate) fn unqualified(expr: &Expr) -> Expr {
+    let uses = ColumnUse::of(expr);
+    if uses.incomplete || uses.fixed {
+        return expr.clone();
+    }
+    rewrite_columns(expr, &|column| match column {
+        ColumnRef::Column(name) if name.0.is_some() => Some(output_column(&name.1.inner())),
+        _ => None,
+    })
+}
+
 fn rewrite(expr: &Expr, rename: &dyn Fn(&str) -> Option<Expr>) -> Expr {
+    rewrite_columns(expr, &|column| match column {
+        ColumnRef::Column(name) => rename(&name.1.inner()),
+        _ => None,
+    })
+}
+
+fn rewrite_columns(expr: &Expr, replace: &dyn Fn(&ColumnRef) -> Option<Expr>) -> Expr {
+    let again = |inner: &Expr| Box::new(rewrite_columns(inner, replace));
     match expr {
-        Expr::Column(ColumnRef::Column(name)) => {
-            rename(&name.1.inner()).unwrap_or_else(|| expr.clone())
-        }
-        Expr::Tuple(items) => Expr::Tuple(items.iter().map(|item| rewrite(item, rename)).collect()),
-        Expr::Unary(op, inner) => Expr::Unary(*op, Box::new(rewrite(inner, rename))),
-        Expr::AsEnum(name, inner) => Expr::AsEnum(name.clone(), Box::new(rewrite(inner, rename))),
-        Expr::Binary(left, op, right) => Expr::Binary(
-            Box::new(rewrite(left, rename)),
-            *op,
-            Box::new(rewrite(right, rename)),
+        Expr::Column(column) => replace(column).unwrap_or_else(|| expr.clone()),
+        Expr::Tuple(items) => Expr::Tuple(
+            items
+                .iter()
+                .map(|item| rewrite_columns(item, replace))
+                .collect(),
         ),
+        Expr::Unary(op, inner) => Expr::Unary(*op, again(inner)),
+        Expr::AsEnum(name, inner) => Expr::AsEnum(name.clone(), again(inner)),
+        Expr::Binary(left, op, right) => Expr::Binary(again(left), *op, again(right)),
         other => other.clone(),
     }
 }

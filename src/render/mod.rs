@@ -26,7 +26,9 @@ use crate::Dialect;
 use crate::combine::{SetKind, SetOp};
 use crate::dialect::{Capabilities, SetOperation, Support};
 use crate::error::Result;
-use crate::query::node::{Compound, Node, Select, Shape, Slice, Sort, SortKey, Source};
+use crate::query::node::{
+    Compound, Node, Select, Shape, Slice, Sort, SortKey, Source, total_order,
+};
 
 /// A rendered query set: one statement, or nothing to run for a set that is empty by
 /// construction.
@@ -198,7 +200,8 @@ impl<'c> Renderer<'c> {
                 }
             };
         let shape = first.shape();
-        let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, None);
+        let key = compound.output_key();
+        let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key);
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
         Ok(statement)
     }
@@ -288,28 +291,12 @@ fn union_type(op: SetOp) -> UnionType {
     }
 }
 
-/// A slice of an ordered set needs a total order, or pages overlap and skip. The declared
-/// key, or else every known output column, is appended as a tie-breaker.
+/// A slice of an ordered set needs a total order, or pages overlap and skip.
 fn with_tie_breakers(orders: &[Sort], slice: Slice, shape: &Shape, key: Option<&str>) -> Vec<Sort> {
-    let mut orders = orders.to_vec();
     if orders.is_empty() || !slice.is_sliced() {
-        return orders;
+        return orders.to_vec();
     }
-    let breakers: Vec<String> = match (key, shape.names()) {
-        (Some(key), _) => vec![key.to_owned()],
-        (None, Some(names)) => names.to_vec(),
-        (None, None) => Vec::new(),
-    };
-    for name in breakers {
-        let key = SortKey::Name(name);
-        if !orders.iter().any(|sort| sort.key == key) {
-            orders.push(Sort {
-                key,
-                order: sea_query::Order::Asc,
-            });
-        }
-    }
-    orders
+    total_order(orders, shape, key)
 }
 
 fn apply_order_and_slice(
@@ -330,10 +317,13 @@ fn apply_order_and_slice(
             }
         }
     }
+    // Engines take a signed 64-bit LIMIT; sea-query-sqlx would panic converting a larger one,
+    // and no table has that many rows anyway.
+    let clamp = |n: u64| Ord::min(n, i64::MAX.unsigned_abs());
     if let Some(limit) = slice.limit {
-        statement.limit(limit);
+        statement.limit(clamp(limit));
     }
-    if let Some(offset) = slice.offset {
+    if let Some(offset) = slice.offset.map(clamp) {
         if slice.limit.is_none() && dialect != Dialect::Postgres {
             // SQLite and MySQL accept OFFSET only after a LIMIT; the largest signed 64-bit
             // value is one both take as "no limit".
