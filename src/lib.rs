@@ -13,15 +13,22 @@
 //! use setql::prelude::*;
 //! use sea_query::{Expr, ExprTrait, Order};
 //!
-//! let campaign_a = QuerySet::table("customers").filter(Expr::col("campaign").eq("a"));
-//! let campaign_b = QuerySet::table("customers").filter(Expr::col("campaign").eq("b"));
+//! let customers = || QuerySet::table("customers").primary_key("id");
+//! let campaign_a = customers().filter(Expr::col("campaign").eq("a"));
+//! let campaign_b = customers().filter(Expr::col("campaign").eq("b"));
 //! let active = (campaign_a | campaign_b)
 //!     .exclude(Expr::col("churned").eq(true))
-//!     .order_by("id", Order::Asc)
+//!     .order_by("signed_up", Order::Desc)
 //!     .limit(10);
+//! // Branches of one table fuse into one SELECT; the exclusion reached both.
 //! assert_eq!(
 //!     active.to_sql(Dialect::Sqlite).unwrap(),
-//!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "id" ASC LIMIT 10"#
+//!     r#"SELECT * FROM "customers" WHERE ("campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE) OR ("campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE) ORDER BY "signed_up" DESC, "id" ASC LIMIT 10"#
+//! );
+//! // `keep_branches` renders the union as written.
+//! assert_eq!(
+//!     active.keep_branches().to_sql(Dialect::Sqlite).unwrap(),
+//!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" ASC LIMIT 10"#
 //! );
 //! ```
 
@@ -29,6 +36,7 @@ mod combine;
 mod dialect;
 mod error;
 mod execute;
+mod plan;
 mod query;
 mod render;
 

@@ -16,6 +16,13 @@ use super::{SetOp, combine};
 /// let a = QuerySet::table("items").filter(Expr::col("category").eq(3));
 /// let b = QuerySet::table("items").filter(Expr::col("owner_id").eq(42));
 /// let page = a.union(b).filter(Expr::col("status").eq("open")).order_by("score", Order::Desc);
+/// // Same-table branches fuse into one SELECT (DISTINCT, as no key is declared) ...
+/// assert_eq!(
+///     page.to_sql(Dialect::MySql).unwrap(),
+///     "SELECT DISTINCT * FROM `items` WHERE (`category` = 3 AND `status` = 'open') OR (`owner_id` = 42 AND `status` = 'open') ORDER BY `score` DESC"
+/// );
+/// // ... unless the branches are kept as written; the filter then reaches each branch.
+/// let page = page.keep_branches();
 /// assert_eq!(
 ///     page.to_sql(Dialect::Sqlite).unwrap(),
 ///     r#"SELECT * FROM "items" WHERE "category" = 3 AND "status" = 'open' UNION SELECT * FROM "items" WHERE "owner_id" = 42 AND "status" = 'open' ORDER BY "score" DESC"#
@@ -46,7 +53,7 @@ pub struct DelayedUnion {
 /// use sea_query::{Expr, ExprTrait};
 ///
 /// let n = |v: i32| QuerySet::table("t").filter(Expr::col("n").eq(v));
-/// let set = (n(1) | n(2)) & (n(2) | n(3));
+/// let set = ((n(1) | n(2)) & (n(2) | n(3))).keep_branches();
 /// assert_eq!(
 ///     set.to_sql(Dialect::Sqlite).unwrap(),
 ///     r#"SELECT * FROM (SELECT * FROM "t" WHERE "n" = 1 UNION SELECT * FROM "t" WHERE "n" = 2) AS "m1" INTERSECT SELECT * FROM (SELECT * FROM "t" WHERE "n" = 2 UNION SELECT * FROM "t" WHERE "n" = 3) AS "m2""#

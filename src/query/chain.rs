@@ -162,6 +162,28 @@ impl Node {
         (Node::Select(select), Box::new(rename), Some(names))
     }
 
+    /// Marks every combination in this tree to be rendered as written.
+    pub(crate) fn keep_branches(self) -> Node {
+        match self {
+            Node::Compound(mut compound) => {
+                compound.keep_branches = true;
+                compound.branches = compound
+                    .branches
+                    .into_iter()
+                    .map(Node::keep_branches)
+                    .collect();
+                Node::Compound(compound)
+            }
+            Node::Select(mut select) => {
+                if let super::node::Source::Derived(inner) = select.source {
+                    select.source = super::node::Source::Derived(Box::new(inner.keep_branches()));
+                }
+                Node::Select(select)
+            }
+            other => other,
+        }
+    }
+
     /// At most `limit` of the rows so far: slices compose in the order written, as
     /// Django's `qs[a:b][c:d]` does.
     pub(crate) fn limit(self, limit: u64) -> Node {
@@ -391,6 +413,7 @@ impl Compound {
             orders: Vec::new(),
             slice: Slice::default(),
             notes: Vec::new(),
+            keep_branches: false,
         }
     }
 }

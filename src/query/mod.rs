@@ -148,6 +148,14 @@ pub trait QueryChain: sealed::Sealed + Clone {
         Self::from_node(self.into_node().column_as(expr.into(), alias))
     }
 
+    /// Renders every combination in this set as written, with one query per branch, instead
+    /// of fusing same-table branches into one SELECT. Useful where an engine plans an `OR`
+    /// badly.
+    #[must_use]
+    fn keep_branches(self) -> Self {
+        Self::from_node(self.into_node().keep_branches())
+    }
+
     /// Rows in either set, without duplicates.
     fn union(self, other: impl QueryChain) -> DelayedUnion {
         DelayedUnion::from_node(combine::combine(

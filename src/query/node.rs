@@ -46,6 +46,8 @@ pub struct Compound {
     pub(crate) slice: Slice,
     /// What chaining did here that `explain` should tell, e.g. where a filter went.
     pub(crate) notes: Vec<String>,
+    /// Render the branches as written: the planner does not fuse them.
+    pub(crate) keep_branches: bool,
 }
 
 /// Where a SELECT reads its rows from.

@@ -12,8 +12,9 @@ use crate::query::node::{Node, Source};
 pub(crate) fn explain(node: &Node, capabilities: &Capabilities) -> Result<String> {
     // Rendering first reports any misuse, exactly as running the set would.
     let statement = render(node, capabilities)?;
+    let planned = crate::plan::plan(node);
     let mut plan = String::new();
-    describe(node, capabilities, 0, &mut plan);
+    describe(planned.as_ref().unwrap_or(node), capabilities, 0, &mut plan);
     let _ = writeln!(plan, "sql: {}", statement.to_string(capabilities.dialect()));
     Ok(plan)
 }

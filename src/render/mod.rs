@@ -68,6 +68,8 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
     if matches!(node, Node::Empty) {
         return Ok(Statement::Empty);
     }
+    let planned = crate::plan::plan(node);
+    let node = planned.as_ref().unwrap_or(node);
     let mut renderer = Renderer::new(capabilities);
     renderer.node(node).map(|s| Statement::Select(Box::new(s)))
 }
@@ -349,6 +351,8 @@ fn order_with_nulls(statement: &mut SelectStatement, key: Expr, order: &Order, d
 
 /// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
 pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
+    let planned = crate::plan::plan(node);
+    let node = planned.as_ref().unwrap_or(node);
     let counted = match node {
         Node::Empty => return Ok(Statement::Empty),
         Node::Select(select) if select.slice.is_sliced() => node.clone(),

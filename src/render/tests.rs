@@ -39,7 +39,7 @@ fn a_sliced_first_member_never_slices_the_whole_compound() {
 
 #[test]
 fn an_unsliced_branch_loses_its_meaningless_order() {
-    let set = n(1).order_by("n", Order::Desc) | n(2);
+    let set = (n(1).order_by("n", Order::Desc) | n(2)).keep_branches();
     assert_eq!(
         set.to_sql(Dialect::Postgres).unwrap(),
         r#"SELECT * FROM "t" WHERE "n" = 1 UNION (SELECT * FROM "t" WHERE "n" = 2)"#
@@ -86,7 +86,21 @@ fn counting_a_plain_set_counts_in_place() {
     .unwrap();
     assert_eq!(
         union.to_string(Dialect::Sqlite),
-        r#"SELECT COUNT(*) FROM (SELECT * FROM "t" WHERE "n" = 1 UNION SELECT * FROM "t" WHERE "n" = 2) AS "t1""#
+        r#"SELECT COUNT(*) FROM (SELECT DISTINCT * FROM "t" WHERE "n" = 1 OR "n" = 2) AS "t1""#
+    );
+    let keyed = |v: i32| {
+        QuerySet::table("t")
+            .primary_key("id")
+            .filter(Expr::col("n").eq(v))
+    };
+    let fused_keyed = super::render_count(
+        (keyed(1) | keyed(2)).node(),
+        &Capabilities::new(Dialect::Sqlite),
+    )
+    .unwrap();
+    assert_eq!(
+        fused_keyed.to_string(Dialect::Sqlite),
+        r#"SELECT COUNT(*) FROM "t" WHERE "n" = 1 OR "n" = 2"#
     );
 }
 

@@ -1,0 +1,172 @@
+//! The planner: rewrites a node tree into an equivalent cheaper one before it is rendered.
+//!
+//! The one rewrite today is *fusion*: branches that read the same table with the same
+//! projection and no slice become a single SELECT whose WHERE combines their predicates
+//! (`OR` for a union, `AND` for an intersection, `AND (p) IS NOT TRUE` for a difference).
+//! Measured on 200,000 rows this is 2–33x faster than the compound on every engine
+//! (`cargo bench --bench workloads`). It is exact only where stated:
+//! - a union fuses when it removes duplicates; `DISTINCT` is added unless the output holds
+//!   the declared key. A union all keeps one copy per branch, which a single SELECT cannot;
+//! - an intersection or difference fuses only when the output holds the declared key.
+//!   Without a key, two different source rows can project to the same output row, so "in
+//!   both" is no longer "one row satisfying both predicates".
+//!
+//! Fusion runs bottom-up, so nested combinations of one table become one query. A
+//! combination marked with `keep_branches` is left as written.
+
+use sea_query::{Expr, ExprTrait};
+
+use crate::combine::SetKind;
+use crate::query::node::{Compound, Node, Select, SortKey, Source};
+
+/// The node as it should run, and whether anything was rewritten.
+pub(crate) fn plan(node: &Node) -> Option<Node> {
+    match node {
+        Node::Select(select) => {
+            let Source::Derived(inner) = &select.source else {
+                return None;
+            };
+            let planned = plan(inner)?;
+            let mut select = select.clone();
+            select.source = Source::Derived(Box::new(planned));
+            Some(Node::Select(select))
+        }
+        Node::Compound(compound) => {
+            let planned: Vec<Option<Node>> = compound.branches.iter().map(plan).collect();
+            let changed = planned.iter().any(Option::is_some);
+            let branches: Vec<Node> = planned
+                .into_iter()
+                .zip(&compound.branches)
+                .map(|(planned, original)| planned.unwrap_or_else(|| original.clone()))
+                .collect();
+            let rebuilt = Compound {
+                branches,
+                ..(**compound).clone()
+            };
+            match fuse(&rebuilt) {
+                Some(fused) => Some(fused),
+                None if changed => Some(Node::Compound(Box::new(rebuilt))),
+                None => None,
+            }
+        }
+        Node::Empty | Node::Invalid(_) => None,
+    }
+}
+
+/// One SELECT equivalent to `compound`, when its branches allow it.
+fn fuse(compound: &Compound) -> Option<Node> {
+    if compound.keep_branches {
+        return None;
+    }
+    let selects: Vec<&Select> = compound
+        .branches
+        .iter()
+        .map(|branch| match branch {
+            Node::Select(select) if fusable(select) => Some(&**select),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let (first, rest) = selects.split_first()?;
+    let same_source = rest.iter().all(|select| {
+        same_table(&select.source, &first.source)
+            && select.key == first.key
+            && same_projection(select, first)
+    });
+    if !same_source || !orders_are_outputs(compound, first) {
+        return None;
+    }
+    let keyed = first.output_key().is_some();
+    let (condition, distinct) = match (compound.op.kind, compound.op.all) {
+        (SetKind::Union, true) => return None,
+        (SetKind::Union, false) => (any(&selects)?, !keyed),
+        (SetKind::Intersection, _) if keyed => (all(&selects)?, false),
+        (SetKind::Difference, _) if keyed => (first_but_not_rest(first, rest)?, false),
+        _ => return None,
+    };
+    let mut fused = (*first).clone();
+    fused.filters = condition.into_iter().collect();
+    fused.distinct = distinct;
+    fused.orders = compound.orders.clone();
+    fused.slice = compound.slice;
+    fused.notes = compound.notes.clone();
+    fused.notes.push(format!(
+        "{} of {} branches fused into one SELECT",
+        compound.op.name(),
+        compound.branches.len()
+    ));
+    Some(Node::Select(Box::new(fused)))
+}
+
+/// A combination may only be ordered by its output columns; a misuse is left for `render` to
+/// report rather than fused into SQL that means something else.
+fn orders_are_outputs(compound: &Compound, first: &Select) -> bool {
+    let Some(names) = first.shape().names().map(<[String]>::to_vec) else {
+        return true;
+    };
+    compound
+        .orders
+        .iter()
+        .all(|sort| !matches!(&sort.key, SortKey::Name(name) if !names.contains(name)))
+}
+
+/// A branch whose rows are exactly "the table's rows satisfying its filters, projected".
+fn fusable(select: &Select) -> bool {
+    matches!(select.source, Source::Table(_)) && !select.slice.is_sliced() && !select.distinct
+}
+
+fn same_table(a: &Source, b: &Source) -> bool {
+    matches!((a, b), (Source::Table(a), Source::Table(b)) if a == b)
+}
+
+fn same_projection(a: &Select, b: &Select) -> bool {
+    a.projection.whole_source == b.projection.whole_source
+        && a.projection.columns.len() == b.projection.columns.len()
+        && a.projection
+            .columns
+            .iter()
+            .zip(&b.projection.columns)
+            .all(|(x, y)| x.name == y.name && x.expr == y.expr)
+}
+
+/// The branch's filters as one predicate; `None` means it keeps every row.
+fn conjunction(select: &Select) -> Option<Expr> {
+    select.filters.iter().cloned().reduce(ExprTrait::and)
+}
+
+/// `p1 OR p2 …`, or `None` inside `Some` when a branch keeps every row (no WHERE at all).
+fn any(selects: &[&Select]) -> Option<Option<Expr>> {
+    let mut predicates = Vec::with_capacity(selects.len());
+    for select in selects {
+        match conjunction(select) {
+            Some(predicate) => predicates.push(predicate),
+            None => return Some(None),
+        }
+    }
+    Some(predicates.into_iter().reduce(ExprTrait::or))
+}
+
+fn all(selects: &[&Select]) -> Option<Option<Expr>> {
+    Some(
+        selects
+            .iter()
+            .filter_map(|s| conjunction(s))
+            .reduce(ExprTrait::and),
+    )
+}
+
+/// `p1 AND (p2) IS NOT TRUE AND …`: a row of the first branch that no later branch keeps. A
+/// later branch with no filter keeps every row, so nothing is left.
+fn first_but_not_rest(first: &Select, rest: &[&Select]) -> Option<Option<Expr>> {
+    let mut predicate = conjunction(first);
+    for select in rest {
+        let excluded = match conjunction(select) {
+            Some(kept) => kept.is_not(Expr::Constant(true.into())),
+            None => Expr::Constant(false.into()),
+        };
+        predicate = Some(match predicate {
+            Some(p) => p.and(excluded),
+            None => excluded,
+        });
+    }
+    Some(predicate)
+}
