@@ -60,6 +60,17 @@ pub enum Error {
         capabilities: Dialect,
     },
 
+    /// A page that does not exist: number 0, a page size of 0, or past the last page.
+    #[error("page {number} of size {per_page} does not exist{}", num_pages.map(|n| format!(" (there are {n})")).unwrap_or_default())]
+    InvalidPage {
+        /// The page asked for, from 1.
+        number: u64,
+        /// The page size asked for.
+        per_page: u64,
+        /// How many pages there are, when the set was counted.
+        num_pages: Option<u64>,
+    },
+
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
     NotFound,

@@ -203,6 +203,48 @@ pub trait Execute: Target {
         .boxed()
     }
 
+    /// Page `number` (from 1) of `per_page` rows, with the total count. An unordered set is
+    /// ordered as [`first`](Self::first) orders it, and ties are broken by the declared key
+    /// or the output columns, so pages never overlap or skip.
+    ///
+    /// It runs two statements (count, then the page), so it takes a `Copy` executor such as
+    /// `&Pool`; on a single connection, call `count` and slice the set yourself.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPage`] for page 0 or size 0 (nothing is sent), or a page past the end.
+    fn page<'e, 'c: 'e, E, R>(
+        &self,
+        number: u64,
+        per_page: u64,
+        executor: E,
+    ) -> BoxFuture<'e, Result<crate::Page<R>>>
+    where
+        E: Executor<'c> + Copy + 'e,
+        E::Database: Backend,
+        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+    {
+        let requested = crate::paginate::check_request(number, per_page);
+        let counted = prepare(self, self.node(), true);
+        let window = shortcuts::ensure_ordered(self.node().clone())
+            .offset(crate::paginate::offset(number, per_page))
+            .limit(per_page);
+        let rows = prepare(self, &window, false);
+        async move {
+            requested?;
+            let total = count_prepared(counted, executor).await?;
+            let num_pages = crate::paginate::num_pages(total, number, per_page)?;
+            let items = fetch_all_prepared(rows, executor).await?;
+            Ok(crate::Page {
+                items,
+                number,
+                per_page,
+                total,
+                num_pages,
+            })
+        }
+        .boxed()
+    }
+
     /// Whether the set has any row; reads at most one.
     ///
     /// # Errors

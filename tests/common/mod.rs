@@ -240,16 +240,42 @@ where
             (outcome, CREATED.with(RefCell::take))
         })
         .await;
-    if Engine::of::<DB>() != Engine::Sqlite {
+    if Engine::of::<DB>() != Engine::Sqlite && !created.is_empty() {
+        // Tests close (clones of) their pool to prove nothing is sent; cleanup then needs a
+        // pool of its own.
+        let reopened = if pool.is_closed() {
+            reopen::<DB>().await
+        } else {
+            None
+        };
+        let cleanup = reopened.as_ref().unwrap_or(pool);
         // Reverse order, so a table goes before the tables it references.
         for name in created.iter().rev() {
-            drop_view(pool, name).await;
-            drop_table(pool, name).await;
+            drop_view(cleanup, name).await;
+            drop_table(cleanup, name).await;
+        }
+        if let Some(reopened) = reopened {
+            reopened.close().await;
         }
     }
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// A one-connection pool on the server of `DB`, from its URL variable.
+async fn reopen<DB: Database>() -> Option<Pool<DB>> {
+    let var = match Engine::of::<DB>() {
+        Engine::Postgres => "SETQL_POSTGRES_URL",
+        Engine::MySql => "SETQL_MYSQL_URL",
+        Engine::Sqlite => return None,
+    };
+    let url = std::env::var(var).ok()?;
+    sqlx::pool::PoolOptions::<DB>::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .ok()
 }
 
 fn in_ci() -> bool {
