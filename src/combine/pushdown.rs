@@ -20,23 +20,24 @@ pub(crate) fn filter(mut compound: Compound, predicate: Expr) -> Node {
     let Some(per_branch) = branch_predicates(&compound, &predicate) else {
         let mut outer = Node::Compound(Box::new(compound)).wrap();
         outer.notes.push(
-            "filter applied to the combined rows: the branches' columns do not line up".to_owned(),
+            "filter applied to the combined rows: the branches' columns do not line up".into(),
         );
         outer.filters.push(predicate);
         return Node::Select(Box::new(outer));
     };
     let targets = targets(compound.op, &compound, &predicate);
-    let renamed = per_branch.iter().any(|branch| *branch != predicate);
+    let renamed = per_branch.iter().any(|(_, renamed)| *renamed);
+    let per_branch = per_branch.into_iter().map(|(predicate, _)| predicate);
     compound
         .notes
         .push(match (targets == compound.branches.len(), renamed) {
-            (true, false) => "filter pushed into every branch".to_owned(),
+            (true, false) => "filter pushed into every branch".into(),
             (true, true) => {
-                "filter pushed into every branch, renamed to each branch's columns".to_owned()
+                "filter pushed into every branch, renamed to each branch's columns".into()
             }
             (false, _) => {
                 "filter pushed into the first branch only: it reads columns outside the output"
-                    .to_owned()
+                    .into()
             }
         });
     compound.branches = compound
@@ -77,9 +78,9 @@ fn targets(op: SetOp, compound: &Compound, predicate: &Expr) -> usize {
     }
 }
 
-/// The predicate rewritten into each branch's own column names, or `None` when some branch
-/// cannot be matched to the combined output by position.
-fn branch_predicates(compound: &Compound, predicate: &Expr) -> Option<Vec<Expr>> {
+/// The predicate rewritten into each branch's own column names (and whether it was renamed),
+/// or `None` when some branch cannot be matched to the combined output by position.
+fn branch_predicates(compound: &Compound, predicate: &Expr) -> Option<Vec<(Expr, bool)>> {
     let first = compound.branches.first()?.shape();
     compound
         .branches
@@ -87,15 +88,16 @@ fn branch_predicates(compound: &Compound, predicate: &Expr) -> Option<Vec<Expr>>
         .map(|branch| match (&first, branch.shape()) {
             (Shape::Known(outer), Shape::Known(own)) if outer.len() == own.len() => {
                 if *outer == own {
-                    return Some(predicate.clone());
+                    return Some((predicate.clone(), false));
                 }
-                rename_columns(predicate, &|name| {
+                let renamed = rename_columns(predicate, &|name| {
                     let position = outer.iter().position(|n| n == name)?;
                     Some(output_column(&own[position]))
-                })
+                })?;
+                Some((renamed, true))
             }
             // Branches that all output `t.*` of the same table line up name for name.
-            (Shape::WholeTable { .. }, own) if own == first => Some(predicate.clone()),
+            (Shape::WholeTable { .. }, own) if own == first => Some((predicate.clone(), false)),
             _ => None,
         })
         .collect()

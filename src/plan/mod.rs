@@ -33,33 +33,35 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
         }
         Node::Compound(compound) => {
             let planned: Vec<Option<Node>> = compound.branches.iter().map(plan).collect();
-            let changed = planned.iter().any(Option::is_some);
+            if planned.iter().all(Option::is_none) {
+                return fuse(compound, &compound.branches);
+            }
             let branches: Vec<Node> = planned
                 .into_iter()
                 .zip(&compound.branches)
                 .map(|(planned, original)| planned.unwrap_or_else(|| original.clone()))
                 .collect();
-            let rebuilt = Compound {
-                branches,
-                ..(**compound).clone()
-            };
-            match fuse(&rebuilt) {
-                Some(fused) => Some(fused),
-                None if changed => Some(Node::Compound(Box::new(rebuilt))),
-                None => None,
-            }
+            fuse(compound, &branches).or_else(|| {
+                Some(Node::Compound(Box::new(Compound {
+                    branches,
+                    op: compound.op,
+                    orders: compound.orders.clone(),
+                    slice: compound.slice,
+                    notes: compound.notes.clone(),
+                    keep_branches: compound.keep_branches,
+                })))
+            })
         }
         Node::Empty | Node::Invalid(_) => None,
     }
 }
 
-/// One SELECT equivalent to `compound`, when its branches allow it.
-fn fuse(compound: &Compound) -> Option<Node> {
+/// One SELECT equivalent to `compound` over (planned) `branches`, when they allow it.
+fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     if compound.keep_branches {
         return None;
     }
-    let selects: Vec<&Select> = compound
-        .branches
+    let selects: Vec<&Select> = branches
         .iter()
         .map(|branch| match branch {
             Node::Select(select) if fusable(select) => Some(&**select),
@@ -83,17 +85,17 @@ fn fuse(compound: &Compound) -> Option<Node> {
         (SetKind::Difference, _) if keyed => (first_but_not_rest(first, rest)?, false),
         _ => return None,
     };
-    let mut fused = (*first).clone();
-    fused.filters = condition.into_iter().collect();
-    fused.distinct = distinct;
-    fused.orders = compound.orders.clone();
-    fused.slice = compound.slice;
-    fused.notes = compound.notes.clone();
-    fused.notes.push(format!(
-        "{} of {} branches fused into one SELECT",
-        compound.op.name(),
-        compound.branches.len()
-    ));
+    let mut fused = Select {
+        source: first.source.clone(),
+        projection: first.projection.clone(),
+        filters: condition.into_iter().collect(),
+        distinct,
+        orders: compound.orders.clone(),
+        slice: compound.slice,
+        key: first.key.clone(),
+        notes: compound.notes.clone(),
+    };
+    fused.notes.push("branches fused into one SELECT".into());
     Some(Node::Select(Box::new(fused)))
 }
 

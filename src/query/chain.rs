@@ -13,9 +13,9 @@ use crate::combine::pushdown;
 
 impl Node {
     /// Applies `predicate` to this node's rows as a derived table.
-    pub(crate) fn filtered_outside(self, predicate: Expr, rows: &str) -> Node {
+    pub(crate) fn filtered_outside(self, predicate: Expr, note: &'static str) -> Node {
         let mut outer = self.wrap();
-        outer.notes.push(format!("filter applied to {rows}"));
+        outer.notes.push(note.into());
         outer.add_filter(predicate);
         Node::Select(Box::new(outer))
     }
@@ -26,7 +26,9 @@ impl Node {
             Node::Compound(compound) if !compound.slice.is_sliced() => {
                 pushdown::filter(*compound, predicate)
             }
-            Node::Compound(_) => self.filtered_outside(predicate, "the sliced rows"),
+            Node::Compound(_) => {
+                self.filtered_outside(predicate, "filter applied to the sliced rows")
+            }
             Node::Empty | Node::Invalid(_) => self,
         }
     }
@@ -95,9 +97,7 @@ impl Node {
             // Hidden sort columns are dropped again.
             let mut outer = Node::Select(Box::new(outer)).columns(names);
             if let Node::Select(select) = &mut outer {
-                select
-                    .notes
-                    .push("ordered by hidden sort columns".to_owned());
+                select.notes.push("ordered by hidden sort columns".into());
             }
             return outer;
         }
@@ -298,7 +298,8 @@ impl Node {
 impl Select {
     fn filter(mut self: Box<Self>, predicate: Expr) -> Node {
         if self.slice.is_sliced() {
-            return Node::Select(self).filtered_outside(predicate, "the sliced rows");
+            return Node::Select(self)
+                .filtered_outside(predicate, "filter applied to the sliced rows");
         }
         // DISTINCT then filter equals filter then DISTINCT only when the predicate reads output
         // columns alone; anything else is applied to the distinct rows.
@@ -309,7 +310,8 @@ impl Select {
                 None => !uses.incomplete,
             };
             if !reads_outputs_only {
-                return Node::Select(self).filtered_outside(predicate, "the distinct rows");
+                return Node::Select(self)
+                    .filtered_outside(predicate, "filter applied to the distinct rows");
             }
         }
         if let Some(pushed) = self.push_into_derived(&predicate) {
@@ -322,7 +324,9 @@ impl Select {
             }
             // A predicate that may read a computed output column but cannot be rewritten is
             // evaluated where that column exists: on this SELECT's rows.
-            None => Node::Select(self).filtered_outside(predicate, "this set's rows"),
+            None => {
+                Node::Select(self).filtered_outside(predicate, "filter applied to this set's rows")
+            }
         }
     }
 

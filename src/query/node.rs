@@ -21,6 +21,9 @@ pub enum Node {
     Invalid(Misuse),
 }
 
+/// A line `explain` prints about what chaining or planning did at a node.
+pub(crate) type Note = std::borrow::Cow<'static, str>;
+
 /// One SELECT over a table, an adopted sea-query statement, or a derived node.
 #[derive(Debug, Clone)]
 pub struct Select {
@@ -34,7 +37,7 @@ pub struct Select {
     /// The source's primary key column, when the user declared it.
     pub(crate) key: Option<String>,
     /// What chaining did here that `explain` should tell.
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<Note>,
 }
 
 /// A set operation and the ordering and slice applied to its combined rows.
@@ -45,7 +48,7 @@ pub struct Compound {
     pub(crate) orders: Vec<Sort>,
     pub(crate) slice: Slice,
     /// What chaining did here that `explain` should tell, e.g. where a filter went.
-    pub(crate) notes: Vec<String>,
+    pub(crate) notes: Vec<Note>,
     /// Render the branches as written: the planner does not fuse them.
     pub(crate) keep_branches: bool,
 }
@@ -165,7 +168,7 @@ pub(crate) enum Shape {
     /// The output column names, in order.
     Known(Vec<String>),
     /// `table.*` (names unknown) followed by named extra columns.
-    WholeTable { table: String, extras: Vec<String> },
+    WholeTable { table: DynIden, extras: Vec<String> },
     /// Nothing is known.
     Unknown,
 }
@@ -213,7 +216,7 @@ impl Select {
         }
         match &self.source {
             Source::Table(table) => Shape::WholeTable {
-                table: table.inner().into_owned(),
+                table: table.clone(),
                 extras: extras().collect(),
             },
             Source::Derived(inner) => match inner.shape() {

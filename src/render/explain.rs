@@ -69,7 +69,7 @@ fn describe(node: &Node, capabilities: &Capabilities, depth: usize, plan: &mut S
     }
 }
 
-fn notes(notes: &[String], indent: &str, plan: &mut String) {
+fn notes(notes: &[crate::query::node::Note], indent: &str, plan: &mut String) {
     for note in notes {
         let _ = writeln!(plan, "{indent}- {note}");
     }

@@ -34,33 +34,52 @@ use crate::query::node::{
 /// construction.
 #[derive(Debug, Clone)]
 pub(crate) enum Statement {
-    Select(Box<SelectStatement>),
+    Select {
+        statement: Box<SelectStatement>,
+        /// Whether a member carries the `ALL` marker the writer must replace.
+        all_markers: bool,
+    },
     /// No query runs for it; it still prints as SQL that returns no rows.
     Empty,
 }
 
 impl Statement {
     pub(crate) fn to_string(&self, dialect: Dialect) -> String {
-        writer::to_string(&self.select(), dialect)
+        writer::to_string(&self.select(), dialect, self.all_markers())
     }
 
     pub(crate) fn build(&self, dialect: Dialect) -> (String, Values) {
-        writer::build(&self.select(), dialect)
+        writer::build(&self.select(), dialect, self.all_markers())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         matches!(self, Statement::Empty)
     }
 
-    fn select(&self) -> SelectStatement {
+    fn all_markers(&self) -> bool {
+        matches!(
+            self,
+            Statement::Select {
+                all_markers: true,
+                ..
+            }
+        )
+    }
+
+    fn select(&self) -> std::borrow::Cow<'_, SelectStatement> {
         match self {
-            Statement::Select(statement) => (**statement).clone(),
-            Statement::Empty => Query::select()
-                .expr(Expr::Constant(sea_query::Value::Int(None)))
-                .and_where(Expr::Constant(1.into()).eq(Expr::Constant(0.into())))
-                .to_owned(),
+            Statement::Select { statement, .. } => std::borrow::Cow::Borrowed(statement),
+            Statement::Empty => std::borrow::Cow::Owned(empty_select()),
         }
     }
+}
+
+/// A statement that returns no rows, for printing a set that is empty by construction.
+fn empty_select() -> SelectStatement {
+    Query::select()
+        .expr(Expr::Constant(sea_query::Value::Int(None)))
+        .and_where(Expr::Constant(1.into()).eq(Expr::Constant(0.into())))
+        .to_owned()
 }
 
 /// Renders `node` for the server described by `capabilities`, or reports the first misuse.
@@ -68,10 +87,21 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
     if matches!(node, Node::Empty) {
         return Ok(Statement::Empty);
     }
-    let planned = crate::plan::plan(node);
-    let node = planned.as_ref().unwrap_or(node);
     let mut renderer = Renderer::new(capabilities);
-    renderer.node(node).map(|s| Statement::Select(Box::new(s)))
+    let statement = match crate::plan::plan(node) {
+        // A fused plan is owned, so its predicates move into the statement uncloned.
+        Some(Node::Select(mut select)) if matches!(select.source, Source::Table(_)) => {
+            let filters = std::mem::take(&mut select.filters);
+            let mut statement = renderer.select(&select)?;
+            for filter in filters {
+                statement.and_where(filter);
+            }
+            statement
+        }
+        Some(planned) => renderer.node(&planned)?,
+        None => renderer.node(node)?,
+    };
+    Ok(renderer.finish(statement))
 }
 
 struct Renderer<'c> {
@@ -79,6 +109,8 @@ struct Renderer<'c> {
     dialect: Dialect,
     /// Counts derived tables, so each gets its own alias.
     derived_tables: usize,
+    /// Whether a member was marked for `INTERSECT ALL` / `EXCEPT ALL`.
+    all_markers: bool,
 }
 
 impl<'c> Renderer<'c> {
@@ -87,12 +119,20 @@ impl<'c> Renderer<'c> {
             capabilities,
             dialect: capabilities.dialect(),
             derived_tables: 0,
+            all_markers: false,
+        }
+    }
+
+    fn finish(&self, statement: SelectStatement) -> Statement {
+        Statement::Select {
+            statement: Box::new(statement),
+            all_markers: self.all_markers,
         }
     }
 
     fn node(&mut self, node: &Node) -> Result<SelectStatement> {
         match node {
-            Node::Empty => Ok(Statement::Empty.select()),
+            Node::Empty => Ok(empty_select()),
             Node::Invalid(misuse) => Err(misuse.clone().into_error(self.dialect)),
             Node::Select(select) => self.select(select),
             Node::Compound(compound) => self.compound(compound),
@@ -238,6 +278,7 @@ impl<'c> Renderer<'c> {
 
     /// Marks a member that follows `INTERSECT ALL` / `EXCEPT ALL` (see `writer`).
     fn marked_all(&mut self, member: SelectStatement) -> SelectStatement {
+        self.all_markers = true;
         let alias = self.alias("m");
         Query::select()
             .expr(Expr::cust(writer::ALL_MARKER))
@@ -373,15 +414,14 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
             bare.projection.columns.clear();
             let mut statement = renderer.select(&bare)?;
             statement.clear_selects().expr(count_all);
-            return Ok(Statement::Select(Box::new(statement)));
+            return Ok(renderer.finish(statement));
         }
     }
     let inner = renderer.node(&counted)?;
     let alias = renderer.alias("t");
-    Ok(Statement::Select(Box::new(
-        Query::select()
-            .expr(count_all)
-            .from_subquery(inner, alias)
-            .to_owned(),
-    )))
+    let statement = Query::select()
+        .expr(count_all)
+        .from_subquery(inner, alias)
+        .to_owned();
+    Ok(renderer.finish(statement))
 }

@@ -20,8 +20,16 @@ use crate::Dialect;
 /// The first select item of a member that follows an `ALL` operator.
 pub(super) const ALL_MARKER: &str = "\u{0}setql:all\u{0}";
 
-/// The SQL of `statement` for `dialect`, with values inlined.
-pub(super) fn to_string(statement: &SelectStatement, dialect: Dialect) -> String {
+/// The SQL of `statement` for `dialect`, with values inlined. Only a statement with marked
+/// members goes through the marker-aware writer.
+pub(super) fn to_string(statement: &SelectStatement, dialect: Dialect, markers: bool) -> String {
+    if !markers {
+        return match dialect {
+            Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
+            Dialect::Postgres => statement.to_string(PostgresQueryBuilder),
+            Dialect::MySql => statement.to_string(MysqlQueryBuilder),
+        };
+    }
     let mut writer = AllWriter::new(String::new());
     match dialect {
         Dialect::Sqlite => statement.build_collect_into(SqliteQueryBuilder, &mut writer),
@@ -32,17 +40,28 @@ pub(super) fn to_string(statement: &SelectStatement, dialect: Dialect) -> String
 }
 
 /// The SQL of `statement` for `dialect` with placeholders, and the values to bind.
-pub(super) fn build(statement: &SelectStatement, dialect: Dialect) -> (String, Values) {
-    fn with<B: QueryBuilder>(statement: &SelectStatement, builder: B) -> (String, Values) {
+pub(super) fn build(
+    statement: &SelectStatement,
+    dialect: Dialect,
+    markers: bool,
+) -> (String, Values) {
+    fn with<B: QueryBuilder>(
+        statement: &SelectStatement,
+        builder: B,
+        markers: bool,
+    ) -> (String, Values) {
+        if !markers {
+            return statement.build(builder);
+        }
         let (placeholder, numbered) = builder.placeholder();
         let mut writer = AllWriter::new(SqlWriterValues::new(placeholder, numbered));
         statement.build_collect_into(builder, &mut writer);
         writer.finish().into_parts()
     }
     match dialect {
-        Dialect::Sqlite => with(statement, SqliteQueryBuilder),
-        Dialect::Postgres => with(statement, PostgresQueryBuilder),
-        Dialect::MySql => with(statement, MysqlQueryBuilder),
+        Dialect::Sqlite => with(statement, SqliteQueryBuilder, markers),
+        Dialect::Postgres => with(statement, PostgresQueryBuilder, markers),
+        Dialect::MySql => with(statement, MysqlQueryBuilder, markers),
     }
 }
 

@@ -1,0 +1,417 @@
+//! The WORKLOADS.md benchmark: W1–W5 on every reachable engine in four strategies (setql,
+//! wrapped, or, hand), checked to return the same rows, and W6, the cost of building and
+//! rendering against sea-query building the same statement.
+//!
+//! `cargo bench --bench workloads --all-features`, with `SETQL_POSTGRES_URL` and
+//! `SETQL_MYSQL_URL` set for the servers. `SETQL_BENCH_ROWS` sets the table size (default
+//! 200,000); `SETQL_BENCH_QUICK=1` is a fast smoke run. Only ratios measured in one run mean
+//! anything: absolute times depend on the machine.
+
+use std::time::{Duration, Instant};
+
+use sea_query::{Expr, ExprTrait, Order, Query};
+use setql::prelude::*;
+use sqlx::{AssertSqlSafe, Pool};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct Item {
+    id: i64,
+    category: i64,
+    owner_id: i64,
+    status: String,
+    score: i64,
+    name: String,
+}
+
+const TABLE: &str = "setql_bench_items";
+
+struct Settings {
+    rows: i64,
+    runs: usize,
+}
+
+impl Settings {
+    fn from_env() -> Self {
+        let quick = std::env::var("SETQL_BENCH_QUICK").is_ok_and(|v| v == "1" || v == "true");
+        let default_rows = if quick { 20_000 } else { 200_000 };
+        let rows = std::env::var("SETQL_BENCH_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default_rows);
+        Settings {
+            rows,
+            runs: if quick { 3 } else { 7 },
+        }
+    }
+
+    /// W3's offset, scaled so a smaller table still has a deep page.
+    fn deep_offset(&self) -> u64 {
+        u64::try_from(10_000 * self.rows / 200_000).unwrap_or(0)
+    }
+}
+
+/// The row with this `id`, from the WORKLOADS.md formulas (64-bit arithmetic).
+fn item(id: i64) -> String {
+    let status = ["open", "closed", "archived"][usize::try_from((id * 31) % 3).unwrap_or(0)];
+    format!(
+        "({id}, {}, {}, '{status}', {}, 'item-{id}')",
+        (id * 7919) % 100,
+        (id * 104_729) % 10_000,
+        (id * 2_654_435_761) % 1_000_003
+    )
+}
+
+fn median(mut samples: Vec<Duration>) -> f64 {
+    samples.sort_unstable();
+    samples[samples.len() / 2].as_secs_f64()
+}
+
+/// One strategy's answer: the rows (or count) it returned, for checking against the others.
+#[derive(Debug, PartialEq)]
+enum Answer {
+    Count(u64),
+    Rows(Vec<i64>),
+    CountAndRows(u64, Vec<i64>),
+}
+
+/// Prints one RESULT line, or a MISMATCH line and a failure when the strategies disagree.
+fn report(workload: &str, engine: &str, timings: &[(&str, f64, Answer)]) -> bool {
+    let (_, setql_s, reference) = &timings[0];
+    let mut agree = true;
+    for (strategy, _, answer) in timings {
+        if answer != reference {
+            println!("MISMATCH {workload} {engine} {strategy}: {answer:?} vs setql {reference:?}");
+            agree = false;
+        }
+    }
+    let (best, best_s, _) = timings
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or(&timings[0]);
+    println!(
+        "RESULT {workload} {engine} setql_ms={:.3} best={best} best_ms={:.3} ratio={:.2}",
+        setql_s * 1e3,
+        best_s * 1e3,
+        setql_s / best_s
+    );
+    agree
+}
+
+/// Runs the workloads on one engine. A macro, so the body compiles for each sqlx database.
+macro_rules! workloads {
+    ($pool:expr, $db:ty, $engine:expr, $settings:expr) => {{
+        let pool = $pool;
+        let engine: &str = $engine;
+        let settings: &Settings = $settings;
+        let dialect = <$db as setql::Backend>::DIALECT;
+        seed(pool, engine, settings.rows).await;
+
+        macro_rules! time {
+            ($op:expr) => {{
+                let _ = $op.await; // warm-up
+                let mut samples = Vec::with_capacity(settings.runs);
+                let mut answer = None;
+                for _ in 0..settings.runs {
+                    let start = Instant::now();
+                    let result = $op.await;
+                    samples.push(start.elapsed());
+                    answer = Some(result);
+                }
+                (median(samples), answer.expect("at least one run"))
+            }};
+        }
+        macro_rules! rows_sql {
+            ($sql:expr) => {
+                async {
+                    let rows: Vec<Item> = sqlx::query_as(AssertSqlSafe($sql.to_string()))
+                        .fetch_all(pool)
+                        .await
+                        .expect("strategy SQL runs");
+                    Answer::Rows(rows.into_iter().map(|item| item.id).collect())
+                }
+            };
+        }
+        macro_rules! count_sql {
+            ($sql:expr) => {
+                async {
+                    let n: i64 = sqlx::query_scalar(AssertSqlSafe($sql.to_string()))
+                        .fetch_one(pool)
+                        .await
+                        .expect("strategy SQL runs");
+                    Answer::Count(u64::try_from(n).unwrap_or(0))
+                }
+            };
+        }
+
+        let items = || QuerySet::table(TABLE).primary_key("id");
+        let nulls_last = if dialect == Dialect::Postgres { " NULLS LAST" } else { "" };
+        let nulls_first = if dialect == Dialect::Postgres { " NULLS FIRST" } else { "" };
+        let by_score = format!("ORDER BY score DESC{nulls_last}, id ASC{nulls_first}");
+        let mut agree = true;
+
+        // W1: filter after union.
+        let w1 = (items().filter(Expr::col("category").eq(3))
+            | items().filter(Expr::col("owner_id").eq(42)))
+        .filter(Expr::col("status").eq("open"))
+        .order_by("score", Order::Desc)
+        .limit(20);
+        let setql = time!(async {
+            let rows: Vec<Item> = w1.fetch_all(pool).await.expect("setql runs");
+            Answer::Rows(rows.into_iter().map(|item| item.id).collect())
+        });
+        let wrapped = format!("SELECT * FROM (SELECT * FROM {TABLE} WHERE category = 3 UNION SELECT * FROM {TABLE} WHERE owner_id = 42) AS t WHERE status = 'open' {by_score} LIMIT 20");
+        let or = format!("SELECT * FROM {TABLE} WHERE (category = 3 OR owner_id = 42) AND status = 'open' {by_score} LIMIT 20");
+        // Top-N pushdown: measured fastest on PostgreSQL, slowest on SQLite.
+        let hand = if dialect == Dialect::Postgres {
+            format!("SELECT * FROM ((SELECT * FROM {TABLE} WHERE category = 3 AND status = 'open' {by_score} LIMIT 20) UNION (SELECT * FROM {TABLE} WHERE owner_id = 42 AND status = 'open' {by_score} LIMIT 20)) AS t {by_score} LIMIT 20")
+        } else {
+            or.clone()
+        };
+        let wrapped = time!(rows_sql!(wrapped));
+        let or_t = time!(rows_sql!(or));
+        let hand = time!(rows_sql!(hand));
+        agree &= report("W1", engine, &[("setql", setql.0, setql.1), ("wrapped", wrapped.0, wrapped.1), ("or", or_t.0, or_t.1), ("hand", hand.0, hand.1)]);
+
+        // W2: count of a union.
+        let w2 = items().filter(Expr::col("category").lt(10))
+            | items().filter(Expr::col("status").eq("open").and(Expr::col("score").gt(900_000)));
+        let setql = time!(async { Answer::Count(w2.count(pool).await.expect("setql runs")) });
+        let wrapped = time!(count_sql!(format!("SELECT COUNT(*) FROM (SELECT * FROM {TABLE} WHERE category < 10 UNION SELECT * FROM {TABLE} WHERE status = 'open' AND score > 900000) AS t")));
+        let or_t = time!(count_sql!(format!("SELECT COUNT(*) FROM {TABLE} WHERE category < 10 OR (status = 'open' AND score > 900000)")));
+        let hand = time!(count_sql!(format!("SELECT COUNT(*) FROM (SELECT id FROM {TABLE} WHERE category < 10 UNION SELECT id FROM {TABLE} WHERE status = 'open' AND score > 900000) AS t")));
+        agree &= report("W2", engine, &[("setql", setql.0, setql.1), ("wrapped", wrapped.0, wrapped.1), ("or", or_t.0, or_t.1), ("hand", hand.0, hand.1)]);
+
+        // W3: a deep page of an ordered union.
+        let offset = settings.deep_offset();
+        let w3 = DelayedUnion::new([
+            items().filter(Expr::col("category").eq(1)),
+            items().filter(Expr::col("category").eq(2)),
+            items().filter(Expr::col("owner_id").lt(500)),
+        ])
+        .order_by("score", Order::Desc)
+        .order_by("id", Order::Asc)
+        .offset(offset)
+        .limit(20);
+        let setql = time!(async {
+            let rows: Vec<Item> = w3.fetch_all(pool).await.expect("setql runs");
+            Answer::Rows(rows.into_iter().map(|item| item.id).collect())
+        });
+        let wrapped = time!(rows_sql!(format!("SELECT * FROM (SELECT * FROM {TABLE} WHERE category = 1 UNION SELECT * FROM {TABLE} WHERE category = 2 UNION SELECT * FROM {TABLE} WHERE owner_id < 500) AS t {by_score} LIMIT 20 OFFSET {offset}")));
+        let or_t = time!(rows_sql!(format!("SELECT * FROM {TABLE} WHERE category = 1 OR category = 2 OR owner_id < 500 {by_score} LIMIT 20 OFFSET {offset}")));
+        let hand = time!(rows_sql!(format!("SELECT * FROM {TABLE} WHERE category IN (1, 2) OR owner_id < 500 {by_score} LIMIT 20 OFFSET {offset}")));
+        agree &= report("W3", engine, &[("setql", setql.0, setql.1), ("wrapped", wrapped.0, wrapped.1), ("or", or_t.0, or_t.1), ("hand", hand.0, hand.1)]);
+
+        // W4: intersection and difference with a later filter: count and first page.
+        let w4 = ((items().filter(Expr::col("category").lt(20))
+            & items().filter(Expr::col("owner_id").lt(5000)))
+            - items().filter(Expr::col("status").eq("archived")))
+        .filter(Expr::col("score").gt(500_000));
+        let w4_page = w4.clone().order_by("score", Order::Desc).limit(20);
+        let setql = time!(async {
+            let n = w4.count(pool).await.expect("setql runs");
+            let rows: Vec<Item> = w4_page.fetch_all(pool).await.expect("setql runs");
+            Answer::CountAndRows(n, rows.into_iter().map(|item| item.id).collect())
+        });
+        macro_rules! count_and_page {
+            ($from:expr) => {{
+                let from = $from;
+                let by_score = &by_score;
+                async move {
+                    let Answer::Count(n) = count_sql!(format!("SELECT COUNT(*) FROM {from}")).await else { unreachable!() };
+                    let Answer::Rows(rows) = rows_sql!(format!("SELECT * FROM {from} {by_score} LIMIT 20")).await else { unreachable!() };
+                    Answer::CountAndRows(n, rows)
+                }
+            }};
+        }
+        let compound = format!("(SELECT * FROM (SELECT * FROM {TABLE} WHERE category < 20 INTERSECT SELECT * FROM {TABLE} WHERE owner_id < 5000) AS i EXCEPT SELECT * FROM {TABLE} WHERE status = 'archived') AS t WHERE score > 500000");
+        let wrapped = time!(count_and_page!(compound.clone()));
+        let fused = format!("{TABLE} WHERE category < 20 AND owner_id < 5000 AND (status = 'archived') IS NOT TRUE AND score > 500000");
+        let or_t = time!(count_and_page!(fused.clone()));
+        let hand = time!(count_and_page!(format!("{TABLE} WHERE category < 20 AND owner_id < 5000 AND status <> 'archived' AND score > 500000")));
+        agree &= report("W4", engine, &[("setql", setql.0, setql.1), ("wrapped", wrapped.0, wrapped.1), ("or", or_t.0, or_t.1), ("hand", hand.0, hand.1)]);
+
+        // W5: nesting with a later exclude, counted.
+        let w5 = ((items().filter(Expr::col("category").eq(5))
+            | items().filter(Expr::col("category").eq(6)))
+            & (items().filter(Expr::col("owner_id").lt(2000))
+                | items().filter(Expr::col("score").lt(100_000))))
+        .exclude(Expr::col("status").eq("closed"));
+        let setql = time!(async { Answer::Count(w5.count(pool).await.expect("setql runs")) });
+        let wrapped = time!(count_sql!(format!("SELECT COUNT(*) FROM (SELECT * FROM (SELECT * FROM {TABLE} WHERE category = 5 UNION SELECT * FROM {TABLE} WHERE category = 6) AS a INTERSECT SELECT * FROM (SELECT * FROM {TABLE} WHERE owner_id < 2000 UNION SELECT * FROM {TABLE} WHERE score < 100000) AS b) AS t WHERE (status = 'closed') IS NOT TRUE")));
+        let or_t = time!(count_sql!(format!("SELECT COUNT(*) FROM {TABLE} WHERE (category = 5 OR category = 6) AND (owner_id < 2000 OR score < 100000) AND (status = 'closed') IS NOT TRUE")));
+        let hand = time!(count_sql!(format!("SELECT COUNT(*) FROM {TABLE} WHERE category IN (5, 6) AND (owner_id < 2000 OR score < 100000) AND status <> 'closed'")));
+        agree &= report("W5", engine, &[("setql", setql.0, setql.1), ("wrapped", wrapped.0, wrapped.1), ("or", or_t.0, or_t.1), ("hand", hand.0, hand.1)]);
+        agree
+    }};
+}
+
+/// Creates and fills the WORKLOADS.md table, with its indexes and fresh statistics.
+async fn seed<DB>(pool: &Pool<DB>, engine: &str, rows: i64)
+where
+    DB: sqlx::Database,
+    for<'c> &'c Pool<DB>: sqlx::Executor<'c, Database = DB>,
+{
+    let run = |sql: String| async move {
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .expect("seeding runs");
+    };
+    run(format!("DROP TABLE IF EXISTS {TABLE}")).await;
+    run(format!("CREATE TABLE {TABLE} (id BIGINT PRIMARY KEY, category BIGINT NOT NULL, owner_id BIGINT NOT NULL, status VARCHAR(16) NOT NULL, score BIGINT NOT NULL, name VARCHAR(64) NOT NULL)")).await;
+    let mut id = 1;
+    while id <= rows {
+        let last = Ord::min(id + 999, rows);
+        let values: Vec<String> = (id..=last).map(item).collect();
+        run(format!("INSERT INTO {TABLE} VALUES {}", values.join(", "))).await;
+        id = last + 1;
+    }
+    for (name, columns) in [
+        ("category", "category"),
+        ("owner", "owner_id"),
+        ("status_score", "status, score"),
+        ("score", "score"),
+    ] {
+        run(format!(
+            "CREATE INDEX {TABLE}_{name} ON {TABLE} ({columns})"
+        ))
+        .await;
+    }
+    let analyze = match engine {
+        "mysql" => format!("ANALYZE TABLE {TABLE}"),
+        _ => "ANALYZE".to_owned(),
+    };
+    run(analyze).await;
+}
+
+/// W6: a five-branch union with three later filters, an order and a slice, built and
+/// rendered, against sea-query building and rendering the statement setql produces.
+fn render_workload(settings: &Settings) {
+    let iterations = if settings.runs < 5 { 2_000 } else { 20_000 };
+    for dialect in Dialect::ALL {
+        let setql_build = || {
+            let items = || QuerySet::table(TABLE).primary_key("id");
+            let set =
+                DelayedUnion::new((0..5).map(|k| items().filter(Expr::col("category").eq(k))))
+                    .filter(Expr::col("status").eq("open"))
+                    .filter(Expr::col("score").gt(1000))
+                    .exclude(Expr::col("owner_id").eq(7))
+                    .order_by("score", Order::Desc)
+                    .limit(20);
+            set.build(dialect).expect("renders")
+        };
+        let expected = setql_build();
+        let seaquery_build = || {
+            let branch = |k: i64| {
+                Expr::col("category")
+                    .eq(k)
+                    .and(Expr::col("status").eq("open"))
+                    .and(Expr::col("score").gt(1000))
+                    .and(
+                        Expr::col("owner_id")
+                            .eq(7)
+                            .is_not(Expr::Constant(true.into())),
+                    )
+            };
+            let condition = (1..5).map(branch).fold(branch(0), ExprTrait::or);
+            let mut statement = Query::select();
+            statement
+                .column(sea_query::Asterisk)
+                .from(TABLE)
+                .and_where(condition);
+            let nulls = |first| match (dialect, first) {
+                (Dialect::Postgres, true) => Some(sea_query::NullOrdering::First),
+                (Dialect::Postgres, false) => Some(sea_query::NullOrdering::Last),
+                _ => None,
+            };
+            match nulls(false) {
+                Some(n) => statement.order_by_with_nulls("score", Order::Desc, n),
+                None => statement.order_by("score", Order::Desc),
+            };
+            match nulls(true) {
+                Some(n) => statement.order_by_with_nulls("id", Order::Asc, n),
+                None => statement.order_by("id", Order::Asc),
+            };
+            statement.limit(20);
+            match dialect {
+                Dialect::Sqlite => statement.build(sea_query::SqliteQueryBuilder),
+                Dialect::Postgres => statement.build(sea_query::PostgresQueryBuilder),
+                _ => statement.build(sea_query::MysqlQueryBuilder),
+            }
+        };
+        if seaquery_build().0 != expected.0 {
+            println!(
+                "MISMATCH W6 {dialect}: {} vs {}",
+                seaquery_build().0,
+                expected.0
+            );
+        }
+        let measure = |f: &dyn Fn() -> (String, sea_query::Values)| {
+            let samples: Vec<Duration> = (0..settings.runs.max(5))
+                .map(|_| {
+                    let start = Instant::now();
+                    for _ in 0..iterations {
+                        std::hint::black_box(f());
+                    }
+                    start.elapsed() / iterations
+                })
+                .collect();
+            median(samples)
+        };
+        let setql_s = measure(&setql_build);
+        let seaquery_s = measure(&seaquery_build);
+        println!(
+            "RESULT W6 {dialect} setql_us={:.2} seaquery_us={:.2} ratio={:.2}",
+            setql_s * 1e6,
+            seaquery_s * 1e6,
+            setql_s / seaquery_s
+        );
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let settings = Settings::from_env();
+    println!(
+        "workloads: {} rows, {} runs per strategy (median reported)",
+        settings.rows, settings.runs
+    );
+    let mut agree = true;
+
+    let sqlite = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .expect("in-memory SQLite opens");
+    agree &= workloads!(&sqlite, sqlx::Sqlite, "sqlite", &settings);
+
+    #[cfg(feature = "postgres")]
+    if let Ok(url) = std::env::var("SETQL_POSTGRES_URL") {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("PostgreSQL reachable");
+        agree &= workloads!(&pool, sqlx::Postgres, "postgres", &settings);
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE {TABLE}")))
+            .execute(&pool)
+            .await
+            .expect("cleanup");
+    }
+    #[cfg(feature = "mysql")]
+    if let Ok(url) = std::env::var("SETQL_MYSQL_URL") {
+        let pool = sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("MySQL reachable");
+        agree &= workloads!(&pool, sqlx::MySql, "mysql", &settings);
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE {TABLE}")))
+            .execute(&pool)
+            .await
+            .expect("cleanup");
+    }
+
+    render_workload(&settings);
+    assert!(agree, "strategies disagree: see MISMATCH lines");
+}
