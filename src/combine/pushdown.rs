@@ -13,16 +13,16 @@
 use sea_query::Expr;
 
 use super::{SetKind, SetOp};
-use crate::query::node::{Compound, Node, Shape};
+use crate::query::node::{Compound, Node, Predicate, Shape};
 use crate::query::predicate::{ColumnUse, output_column, rename_columns};
 
-pub(crate) fn filter(mut compound: Compound, predicate: Expr) -> Node {
+pub(crate) fn filter(mut compound: Compound, predicate: Predicate) -> Node {
     let Some(per_branch) = branch_predicates(&compound, &predicate) else {
         let mut outer = Node::Compound(Box::new(compound)).wrap();
         outer.notes.push(
             "filter applied to the combined rows: the branches' columns do not line up".into(),
         );
-        outer.filters.push(predicate);
+        outer.add_filter(predicate);
         return Node::Select(Box::new(outer));
     };
     let targets = targets(compound.op, &compound, &predicate);
@@ -40,19 +40,10 @@ pub(crate) fn filter(mut compound: Compound, predicate: Expr) -> Node {
                     .into()
             }
         });
-    compound.branches = compound
-        .branches
-        .into_iter()
-        .zip(per_branch)
-        .enumerate()
-        .map(|(index, (branch, predicate))| {
-            if index < targets {
-                branch.filter(predicate)
-            } else {
-                branch
-            }
-        })
-        .collect();
+    for (slot, predicate) in compound.branches.iter_mut().zip(per_branch).take(targets) {
+        let branch = std::mem::replace(slot, Node::Empty);
+        *slot = branch.filter(predicate);
+    }
     Node::Compound(Box::new(compound))
 }
 
@@ -80,7 +71,7 @@ fn targets(op: SetOp, compound: &Compound, predicate: &Expr) -> usize {
 
 /// The predicate rewritten into each branch's own column names (and whether it was renamed),
 /// or `None` when some branch cannot be matched to the combined output by position.
-fn branch_predicates(compound: &Compound, predicate: &Expr) -> Option<Vec<(Expr, bool)>> {
+fn branch_predicates(compound: &Compound, predicate: &Predicate) -> Option<Vec<(Predicate, bool)>> {
     let first = compound.branches.first()?.shape();
     compound
         .branches
@@ -88,16 +79,18 @@ fn branch_predicates(compound: &Compound, predicate: &Expr) -> Option<Vec<(Expr,
         .map(|branch| match (&first, branch.shape()) {
             (Shape::Known(outer), Shape::Known(own)) if outer.len() == own.len() => {
                 if *outer == own {
-                    return Some((predicate.clone(), false));
+                    return Some((Predicate::clone(predicate), false));
                 }
                 let renamed = rename_columns(predicate, &|name| {
                     let position = outer.iter().position(|n| n == name)?;
                     Some(output_column(&own[position]))
                 })?;
-                Some((renamed, true))
+                Some((Predicate::new(renamed), true))
             }
             // Branches that all output `t.*` of the same table line up name for name.
-            (Shape::WholeTable { .. }, own) if own == first => Some((predicate.clone(), false)),
+            (Shape::WholeTable { .. }, own) if own == first => {
+                Some((Predicate::clone(predicate), false))
+            }
             _ => None,
         })
         .collect()

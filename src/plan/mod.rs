@@ -88,7 +88,10 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     let mut fused = Select {
         source: first.source.clone(),
         projection: first.projection.clone(),
-        filters: condition.into_iter().collect(),
+        filters: condition
+            .into_iter()
+            .map(crate::query::node::Predicate::new)
+            .collect(),
         distinct,
         orders: compound.orders.clone(),
         slice: compound.slice,
@@ -132,7 +135,11 @@ fn same_projection(a: &Select, b: &Select) -> bool {
 
 /// The branch's filters as one predicate; `None` means it keeps every row.
 fn conjunction(select: &Select) -> Option<Expr> {
-    select.filters.iter().cloned().reduce(ExprTrait::and)
+    select
+        .filters
+        .iter()
+        .map(|filter| Expr::clone(filter))
+        .reduce(ExprTrait::and)
 }
 
 /// `p1 OR p2 …`, or `None` inside `Some` when a branch keeps every row (no WHERE at all).

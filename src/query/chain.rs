@@ -6,21 +6,21 @@
 use sea_query::{Expr, ExprTrait, Order};
 
 use super::node::{
-    Compound, Misuse, Node, OutputColumn, Select, Slice, Sort, SortKey, total_order,
+    Compound, Misuse, Node, OutputColumn, Predicate, Select, Slice, Sort, SortKey, total_order,
 };
 use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
 use crate::combine::pushdown;
 
 impl Node {
     /// Applies `predicate` to this node's rows as a derived table.
-    pub(crate) fn filtered_outside(self, predicate: Expr, note: &'static str) -> Node {
+    pub(crate) fn filtered_outside(self, predicate: Predicate, note: &'static str) -> Node {
         let mut outer = self.wrap();
         outer.notes.push(note.into());
         outer.add_filter(predicate);
         Node::Select(Box::new(outer))
     }
 
-    pub(crate) fn filter(self, predicate: Expr) -> Node {
+    pub(crate) fn filter(self, predicate: Predicate) -> Node {
         match self {
             Node::Select(select) => select.filter(predicate),
             Node::Compound(compound) if !compound.slice.is_sliced() => {
@@ -35,7 +35,9 @@ impl Node {
 
     /// `exclude(p)` keeps the rows where `p` is false *or* NULL, as Django's exclude does.
     pub(crate) fn exclude(self, predicate: Expr) -> Node {
-        self.filter(predicate.is_not(Expr::Constant(true.into())))
+        self.filter(Predicate::new(
+            predicate.is_not(Expr::Constant(true.into())),
+        ))
     }
 
     pub(crate) fn order_by(self, key: SortKey, order: Order) -> Node {
@@ -296,7 +298,7 @@ impl Node {
 }
 
 impl Select {
-    fn filter(mut self: Box<Self>, predicate: Expr) -> Node {
+    fn filter(mut self: Box<Self>, predicate: Predicate) -> Node {
         if self.slice.is_sliced() {
             return Node::Select(self)
                 .filtered_outside(predicate, "filter applied to the sliced rows");
@@ -317,7 +319,7 @@ impl Select {
         if let Some(pushed) = self.push_into_derived(&predicate) {
             return pushed;
         }
-        match self.resolve_outputs(&predicate) {
+        match self.resolve_predicate(&predicate) {
             Some(resolved) => {
                 self.add_filter(resolved);
                 Node::Select(self)
@@ -356,17 +358,17 @@ impl Select {
 
     /// Adds a predicate to WHERE. Over a derived table only bare output names exist, so
     /// table qualifiers (as SeaORM writes them) are dropped.
-    pub(crate) fn add_filter(&mut self, predicate: Expr) {
+    pub(crate) fn add_filter(&mut self, predicate: Predicate) {
         let predicate = match self.source {
             super::node::Source::Table(_) => predicate,
-            _ => unqualified(&predicate),
+            _ => unqualified(&predicate).map_or(predicate, Predicate::new),
         };
         self.filters.push(predicate);
     }
 
     /// A SELECT that only adds computed columns over a derived node lets a predicate that
     /// does not read those columns through to the node itself, where it can be pushed further.
-    fn push_into_derived(&mut self, predicate: &Expr) -> Option<Node> {
+    fn push_into_derived(&mut self, predicate: &Predicate) -> Option<Node> {
         let super::node::Source::Derived(inner) = &mut self.source else {
             return None;
         };
@@ -390,15 +392,26 @@ impl Select {
         Some(Node::Select(Box::new(self.clone())))
     }
 
+    /// [`resolve_outputs`](Self::resolve_outputs) for a shared predicate, which stays shared
+    /// when nothing needs rewriting.
+    fn resolve_predicate(&self, predicate: &Predicate) -> Option<Predicate> {
+        if self.renames_nothing() {
+            return Some(Predicate::clone(predicate));
+        }
+        self.resolve_outputs(predicate).map(Predicate::new)
+    }
+
+    fn renames_nothing(&self) -> bool {
+        self.projection
+            .columns
+            .iter()
+            .all(|column| is_column_named(&column.expr, &column.name))
+    }
+
     /// Replaces references to named output columns with the expressions behind them, since
     /// WHERE cannot see SELECT aliases on PostgreSQL or MySQL.
     pub(crate) fn resolve_outputs(&self, expr: &Expr) -> Option<Expr> {
-        let renames_nothing = self
-            .projection
-            .columns
-            .iter()
-            .all(|column| is_column_named(&column.expr, &column.name));
-        if renames_nothing {
+        if self.renames_nothing() {
             return Some(expr.clone());
         }
         rename_columns(expr, &|name| {

@@ -87,7 +87,8 @@ pub trait QueryChain: sealed::Sealed + Clone {
     /// Keeps the rows for which `condition` is true.
     #[must_use]
     fn filter(self, condition: impl IntoCondition) -> Self {
-        Self::from_node(self.into_node().filter(condition_expr(condition)))
+        let predicate = node::Predicate::new(condition_expr(condition));
+        Self::from_node(self.into_node().filter(predicate))
     }
 
     /// Drops the rows for which `condition` is true; rows where it is NULL are kept.

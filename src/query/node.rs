@@ -21,6 +21,9 @@ pub enum Node {
     Invalid(Misuse),
 }
 
+/// A WHERE predicate. Shared, because pushdown gives the same predicate to many branches.
+pub(crate) type Predicate = std::sync::Arc<Expr>;
+
 /// A line `explain` prints about what chaining or planning did at a node.
 pub(crate) type Note = std::borrow::Cow<'static, str>;
 
@@ -30,7 +33,7 @@ pub struct Select {
     pub(crate) source: Source,
     pub(crate) projection: Projection,
     /// ANDed predicates; `exclude` arrives here already as `(p) IS NOT TRUE`.
-    pub(crate) filters: Vec<Expr>,
+    pub(crate) filters: Vec<Predicate>,
     pub(crate) distinct: bool,
     pub(crate) orders: Vec<Sort>,
     pub(crate) slice: Slice,

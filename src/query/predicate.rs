@@ -88,16 +88,22 @@ pub(crate) fn rename_columns(expr: &Expr, rename: &dyn Fn(&str) -> Option<Expr>)
 }
 
 /// `expr` with table qualifiers dropped from its column references, for a predicate that
-/// now reads a derived table, where only the bare output names exist.
-pub(crate) fn unqualified(expr: &Expr) -> Expr {
+/// now reads a derived table, where only the bare output names exist; `None` when there is
+/// nothing to drop (or it cannot be reached).
+pub(crate) fn unqualified(expr: &Expr) -> Option<Expr> {
     let uses = ColumnUse::of(expr);
     if uses.incomplete || uses.fixed {
-        return expr.clone();
+        return None;
     }
-    rewrite_columns(expr, &|column| match column {
-        ColumnRef::Column(name) if name.0.is_some() => Some(output_column(&name.1.inner())),
+    let dropped = std::cell::Cell::new(false);
+    let rewritten = rewrite_columns(expr, &|column| match column {
+        ColumnRef::Column(name) if name.0.is_some() => {
+            dropped.set(true);
+            Some(output_column(&name.1.inner()))
+        }
         _ => None,
-    })
+    });
+    dropped.get().then_some(rewritten)
 }
 
 fn rewrite(expr: &Expr, rename: &dyn Fn(&str) -> Option<Expr>) -> Expr {

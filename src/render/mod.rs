@@ -94,7 +94,7 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
             let filters = std::mem::take(&mut select.filters);
             let mut statement = renderer.select(&select)?;
             for filter in filters {
-                statement.and_where(filter);
+                statement.and_where(std::sync::Arc::unwrap_or_clone(filter));
             }
             statement
         }
@@ -181,7 +181,7 @@ impl<'c> Renderer<'c> {
             }
         }
         for filter in &select.filters {
-            statement.and_where(filter.clone());
+            statement.and_where(Expr::clone(filter));
         }
         if select.distinct {
             statement.distinct();
