@@ -19,7 +19,7 @@ use super::{SetOp, combine};
 /// // Same-table branches fuse into one SELECT (DISTINCT, as no key is declared) ...
 /// assert_eq!(
 ///     page.to_sql(Dialect::MySql).unwrap(),
-///     "SELECT DISTINCT * FROM `items` WHERE (`category` = 3 AND `status` = 'open') OR (`owner_id` = 42 AND `status` = 'open') ORDER BY `score` DESC"
+///     "SELECT DISTINCT * FROM `items` WHERE (`category` = 3 OR `owner_id` = 42) AND `status` = 'open' ORDER BY `score` DESC"
 /// );
 /// // ... unless the branches are kept as written; the filter then reaches each branch.
 /// let page = page.keep_branches();

@@ -27,6 +27,15 @@ impl Dialect {
         !matches!(self, Dialect::Sqlite)
     }
 
+    /// Whether counting a union of one table's rows is faster as a `UNION` of their keys
+    /// than as one `SELECT COUNT(*) … WHERE p1 OR p2`. Measured on MariaDB 10.11 with
+    /// 200,000 rows (W2): the OR scans the table, the key union reads two indexes, 3x
+    /// faster. SQLite and PostgreSQL plan the OR well.
+    #[must_use]
+    pub fn counts_unions_by_key(self) -> bool {
+        matches!(self, Dialect::MySql)
+    }
+
     /// The lowercase name used in messages.
     #[must_use]
     pub fn name(self) -> &'static str {

@@ -392,6 +392,11 @@ fn order_with_nulls(statement: &mut SelectStatement, key: Expr, order: &Order, d
 
 /// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
 pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
+    if capabilities.dialect().counts_unions_by_key()
+        && let Some(keys) = crate::plan::key_union(node)
+    {
+        return render_count(&keys, capabilities);
+    }
     let planned = crate::plan::plan(node);
     let node = planned.as_ref().unwrap_or(node);
     let counted = match node {

@@ -86,7 +86,7 @@ fn counting_a_plain_set_counts_in_place() {
     .unwrap();
     assert_eq!(
         union.to_string(Dialect::Sqlite),
-        r#"SELECT COUNT(*) FROM (SELECT DISTINCT * FROM "t" WHERE "n" = 1 OR "n" = 2) AS "t1""#
+        r#"SELECT COUNT(*) FROM (SELECT DISTINCT * FROM "t" WHERE "n" IN (1, 2)) AS "t1""#
     );
     let keyed = |v: i32| {
         QuerySet::table("t")
@@ -100,7 +100,7 @@ fn counting_a_plain_set_counts_in_place() {
     .unwrap();
     assert_eq!(
         fused_keyed.to_string(Dialect::Sqlite),
-        r#"SELECT COUNT(*) FROM "t" WHERE "n" = 1 OR "n" = 2"#
+        r#"SELECT COUNT(*) FROM "t" WHERE "n" IN (1, 2)"#
     );
 }
 
