@@ -71,6 +71,11 @@ pub enum Error {
         num_pages: Option<u64>,
     },
 
+    /// A keyset cursor that cannot be used: not a token setql wrote, read under another
+    /// ordering, or over a column whose type has no cursor form.
+    #[error("invalid cursor: {0}")]
+    InvalidCursor(String),
+
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
     NotFound,

@@ -45,13 +45,13 @@ pub use combine::{DelayedDifference, DelayedIntersection, DelayedUnion};
 pub use dialect::{Capabilities, Dialect, SetOperation, Support};
 pub use error::{Error, Result};
 pub use execute::{Backend, Execute, OnServer};
-pub use paginate::Page;
+pub use paginate::{Cursor, KeysetPage, Page};
 pub use query::{QueryChain, QuerySet};
 
 /// Everything a user of setql needs in scope: `use setql::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Capabilities, DelayedDifference, DelayedIntersection, DelayedUnion, Dialect, Execute, Page,
-        QueryChain, QuerySet,
+        Capabilities, Cursor, DelayedDifference, DelayedIntersection, DelayedUnion, Dialect,
+        Execute, KeysetPage, Page, QueryChain, QuerySet,
     };
 }

@@ -30,6 +30,12 @@ pub(super) mod private {
 
         /// Reads the text in the first column of `row`.
         fn read_text(row: &Self::Row) -> Result<String, sqlx::Error>;
+
+        /// Reads `column` of `row` as a keyset cursor value, whatever its SQL type.
+        fn read_cursor_value(
+            row: &Self::Row,
+            column: &str,
+        ) -> Result<crate::paginate::cursor::CursorValue, sqlx::Error>;
     }
 }
 
@@ -62,6 +68,32 @@ macro_rules! backend {
 
             fn read_text(row: &Self::Row) -> Result<String, sqlx::Error> {
                 sqlx::Row::try_get(row, 0)
+            }
+
+            fn read_cursor_value(
+                row: &Self::Row,
+                column: &str,
+            ) -> Result<crate::paginate::cursor::CursorValue, sqlx::Error> {
+                use crate::paginate::cursor::CursorValue;
+                use sqlx::Row as _;
+                // Engines are strict about Rust types, so each column kind is tried in turn.
+                if let Ok(v) = row.try_get::<Option<i64>, _>(column) {
+                    return Ok(v.map_or(CursorValue::Null, CursorValue::Int));
+                }
+                if let Ok(v) = row.try_get::<Option<i32>, _>(column) {
+                    return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Int(v.into())));
+                }
+                if let Ok(v) = row.try_get::<Option<i16>, _>(column) {
+                    return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Int(v.into())));
+                }
+                if let Ok(v) = row.try_get::<Option<f64>, _>(column) {
+                    return Ok(v.map_or(CursorValue::Null, CursorValue::Float));
+                }
+                if let Ok(v) = row.try_get::<Option<String>, _>(column) {
+                    return Ok(v.map_or(CursorValue::Null, CursorValue::Text));
+                }
+                row.try_get::<Option<bool>, _>(column)
+                    .map(|v| v.map_or(CursorValue::Null, CursorValue::Bool))
             }
         }
 

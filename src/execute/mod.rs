@@ -4,6 +4,7 @@
 //! that is empty by construction returns at once without touching the executor.
 
 mod backend;
+mod keyset;
 mod on_server;
 mod shortcuts;
 
@@ -243,6 +244,47 @@ pub trait Execute: Target {
             })
         }
         .boxed()
+    }
+
+    /// The page of `per_page` rows after `cursor` (the first page when `None`), in the set's
+    /// order, with the cursors of the pages around it. The filter is a keyset comparison on
+    /// the ordering columns, so a deep page costs what the first page costs. An unordered
+    /// set is ordered as [`first`](Self::first) orders it; ties are broken by the declared key
+    /// or the output columns, which must be named.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCursor`] for a cursor of another ordering or an ordering setql cannot
+    /// name (nothing is sent), [`Error::InvalidPage`] for a page size of 0.
+    fn page_after<'e, 'c: 'e, E, R>(
+        &self,
+        cursor: Option<&crate::Cursor>,
+        per_page: u64,
+        executor: E,
+    ) -> BoxFuture<'e, Result<crate::KeysetPage<R>>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+    {
+        keyset::page(self, cursor, per_page, true, executor)
+    }
+
+    /// The page of `per_page` rows just before `cursor`, in the set's order.
+    ///
+    /// # Errors
+    /// As [`page_after`](Self::page_after).
+    fn page_before<'e, 'c: 'e, E, R>(
+        &self,
+        cursor: &crate::Cursor,
+        per_page: u64,
+        executor: E,
+    ) -> BoxFuture<'e, Result<crate::KeysetPage<R>>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+    {
+        keyset::page(self, Some(cursor), per_page, false, executor)
     }
 
     /// Whether the set has any row; reads at most one.

@@ -1,21 +1,10 @@
 //! The tree changes behind `first`, `last` and `exists`.
 
-use sea_query::Order;
+use crate::query::node::Node;
 
-use crate::query::node::{Node, Shape, SortKey};
-
-/// An unordered set gets an order: its declared key, else its first output column, else
-/// the first column by position.
+/// See [`Node::ensure_ordered`].
 pub(super) fn ensure_ordered(node: Node) -> Node {
-    if !node.orders().is_empty() {
-        return node;
-    }
-    let key = match (node.output_key(), node.shape()) {
-        (Some(key), _) => SortKey::Name(key.to_owned()),
-        (None, Shape::Known(names)) if !names.is_empty() => SortKey::Name(names[0].clone()),
-        _ => SortKey::Position(1),
-    };
-    node.order_by(key, Order::Asc)
+    node.ensure_ordered()
 }
 
 /// At most the first `n` rows of the set's window. A slice that is already there stays, so

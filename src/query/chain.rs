@@ -6,10 +6,12 @@
 use sea_query::{Expr, ExprTrait, Order};
 
 use super::node::{
-    Compound, Misuse, Node, OutputColumn, Predicate, Select, Slice, Sort, SortKey, total_order,
+    Compound, Misuse, Node, OutputColumn, Predicate, Select, Shape, Slice, Sort, SortKey,
+    total_order,
 };
 use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
 use crate::combine::pushdown;
+use crate::paginate::Cursor;
 
 impl Node {
     /// Applies `predicate` to this node's rows as a derived table.
@@ -162,6 +164,49 @@ impl Node {
             SortKey::Position(_) => key.clone(),
         };
         (Node::Select(select), Box::new(rename), Some(names))
+    }
+
+    /// An unordered set gets an order: its declared key, else its first output column, else
+    /// the first column by position.
+    pub(crate) fn ensure_ordered(self) -> Node {
+        if !self.orders().is_empty() {
+            return self;
+        }
+        let key = match (self.output_key(), self.shape()) {
+            (Some(key), _) => SortKey::Name(key.to_owned()),
+            (None, Shape::Known(names)) if !names.is_empty() => SortKey::Name(names[0].clone()),
+            _ => SortKey::Position(1),
+        };
+        self.order_by(key, Order::Asc)
+    }
+
+    /// The ordering a keyset cursor is read under: the set's own, completed with the
+    /// tie-breakers a slice would get. `None` when a term has no name to read back.
+    pub(crate) fn keyset_order(&self) -> Option<Vec<Sort>> {
+        let order = total_order(self.orders(), &self.shape(), self.output_key());
+        order
+            .iter()
+            .all(|sort| {
+                matches!(sort.key, SortKey::Name(_))
+                    && matches!(sort.order, Order::Asc | Order::Desc)
+            })
+            .then_some(order)
+    }
+
+    /// The rows strictly after (`forward`) or before `cursor`, in the set's order.
+    pub(crate) fn beyond_cursor(self, cursor: &Cursor, forward: bool) -> Node {
+        let node = self.ensure_ordered();
+        let Some(order) = node.keyset_order() else {
+            return Node::Invalid(Misuse::InvalidCursor(
+                "keyset pagination needs named ordering columns (declare primary_key)",
+            ));
+        };
+        if !cursor.matches(&order) {
+            return Node::Invalid(Misuse::InvalidCursor(
+                "the cursor was read under another ordering",
+            ));
+        }
+        node.filter(Predicate::new(cursor.predicate(forward)))
     }
 
     /// Marks every combination in this tree to be rendered as written.

@@ -157,6 +157,19 @@ pub trait QueryChain: sealed::Sealed + Clone {
         Self::from_node(self.into_node().keep_branches())
     }
 
+    /// The rows that come strictly after `cursor` in this set's order (keyset pagination):
+    /// `set.after(&cursor).limit(20)` is the next page, at the cost of the first.
+    #[must_use]
+    fn after(self, cursor: &crate::Cursor) -> Self {
+        Self::from_node(self.into_node().beyond_cursor(cursor, true))
+    }
+
+    /// The rows that come strictly before `cursor` in this set's order.
+    #[must_use]
+    fn before(self, cursor: &crate::Cursor) -> Self {
+        Self::from_node(self.into_node().beyond_cursor(cursor, false))
+    }
+
     /// Rows in either set, without duplicates.
     fn union(self, other: impl QueryChain) -> DelayedUnion {
         DelayedUnion::from_node(combine::combine(

@@ -154,6 +154,8 @@ pub enum Misuse {
     EmptyCombination(&'static str),
     /// An operation that cannot be expressed, e.g. reversing an ordering by a value list.
     Unsupported(&'static str),
+    /// A keyset cursor that does not fit this set.
+    InvalidCursor(&'static str),
 }
 
 impl Misuse {
@@ -161,6 +163,7 @@ impl Misuse {
         match self {
             Misuse::EmptyCombination(operation) => Error::EmptyCombination { operation },
             Misuse::Unsupported(operation) => Error::Unsupported { dialect, operation },
+            Misuse::InvalidCursor(reason) => Error::InvalidCursor(reason.to_owned()),
         }
     }
 }

@@ -1,6 +1,23 @@
-//! Pages of a query set: `Page` and the arithmetic behind `Execute::page`.
+//! Pages of a query set: numbered pages (`Page`, `Execute::page`) and keyset pages
+//! (`Cursor`, `KeysetPage`, `Execute::page_after` / `page_before`).
+
+pub(crate) mod cursor;
+
+pub use cursor::Cursor;
 
 use crate::error::{Error, Result};
+
+/// A page read by cursor: the rows, and the cursors of the pages on either side.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct KeysetPage<R> {
+    /// The rows of this page, in the set's order.
+    pub items: Vec<R>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Cursor>,
+    /// Where the previous page ends, when there is one.
+    pub previous: Option<Cursor>,
+}
 
 /// One page of rows, 1-based, with what a page navigator needs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,115 @@
+//! Reading a keyset page: the rows, and the cursors read from the rows at its edges.
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
+
+use super::backend::Backend;
+use super::on_server::Target;
+use super::{Prepared, prepare};
+use crate::error::{Error, Result};
+use crate::paginate::{Cursor, KeysetPage};
+use crate::query::node::{Sort, SortKey};
+
+pub(super) fn page<'e, 'c: 'e, E, R>(
+    target: &(impl Target + ?Sized),
+    cursor: Option<&Cursor>,
+    per_page: u64,
+    forward: bool,
+    executor: E,
+) -> BoxFuture<'e, Result<KeysetPage<R>>>
+where
+    E: Executor<'c> + 'e,
+    E::Database: Backend,
+    R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+{
+    let planned = plan::<E::Database>(target, cursor, per_page, forward);
+    let had_cursor = cursor.is_some();
+    async move {
+        let (prepared, order) = planned?;
+        let Some(Prepared { sql, arguments }) = prepared else {
+            return Ok(KeysetPage {
+                items: Vec::new(),
+                next: None,
+                previous: None,
+            });
+        };
+        let failed = |source| Error::query(&sql, source);
+        tracing::debug!(sql = %sql, "setql.keyset_page");
+        let mut rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+            .fetch_all(executor)
+            .await
+            .map_err(failed)?;
+        // One row more than a page says whether there is a page beyond it.
+        let more = rows.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+        if !forward {
+            rows.reverse();
+        }
+        let edge = |row: Option<&<E::Database as Database>::Row>| -> Result<Option<Cursor>> {
+            row.map(|row| cursor_of::<E::Database>(row, &order))
+                .transpose()
+        };
+        let (first, last) = (edge(rows.first())?, edge(rows.last())?);
+        let (next, previous) = if forward {
+            (
+                if more { last } else { None },
+                if had_cursor { first } else { None },
+            )
+        } else {
+            (last, if more { first } else { None })
+        };
+        let items = rows
+            .iter()
+            .map(|row| R::from_row(row).map_err(failed))
+            .collect::<Result<Vec<R>>>()?;
+        Ok(KeysetPage {
+            items,
+            next,
+            previous,
+        })
+    }
+    .boxed()
+}
+
+/// The statement for one page (read backwards for `page_before`), and the ordering its
+/// cursors are read under.
+#[allow(clippy::type_complexity)]
+fn plan<DB: Backend>(
+    target: &(impl Target + ?Sized),
+    cursor: Option<&Cursor>,
+    per_page: u64,
+    forward: bool,
+) -> Result<(Option<Prepared<DB>>, Vec<Sort>)> {
+    crate::paginate::check_request(1, per_page)?;
+    let ordered = target.node().clone().ensure_ordered();
+    let Some(order) = ordered.keyset_order() else {
+        return Err(Error::InvalidCursor(
+            "keyset pagination needs named ordering columns (declare primary_key)".to_owned(),
+        ));
+    };
+    let mut node = match cursor {
+        Some(cursor) => ordered.beyond_cursor(cursor, forward),
+        None => ordered,
+    };
+    if !forward {
+        node = node.reverse_order();
+    }
+    let node = node.limit(per_page.saturating_add(1));
+    Ok((prepare::<DB>(target, &node, false)?, order))
+}
+
+fn cursor_of<DB: Backend>(row: &DB::Row, order: &[Sort]) -> Result<Cursor> {
+    let values = order
+        .iter()
+        .map(|sort| match &sort.key {
+            SortKey::Name(column) => DB::read_cursor_value(row, column).map_err(|e| {
+                Error::InvalidCursor(format!("cannot read ordering column `{column}`: {e}"))
+            }),
+            SortKey::Position(_) => Err(Error::InvalidCursor(
+                "keyset pagination needs named ordering columns".to_owned(),
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Cursor::new(order, values))
+}
