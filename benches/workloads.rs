@@ -246,6 +246,38 @@ macro_rules! workloads {
         );
         agree &= report("W3", engine, &timings);
 
+        // The same deep page by keyset cursor, against the first page.
+        let ordered = DelayedUnion::new([
+            items().filter(Expr::col("category").eq(1)),
+            items().filter(Expr::col("category").eq(2)),
+            items().filter(Expr::col("owner_id").lt(500)),
+        ])
+        .order_by("score", Order::Desc)
+        .order_by("id", Order::Asc);
+        let before_deep: KeysetPage<Item> = ordered
+            .clone()
+            .offset(offset.saturating_sub(20))
+            .page_after(None, 20, pool)
+            .await
+            .expect("setql runs");
+        let deep_cursor = before_deep.next.expect("a deep page exists");
+        let timings = race!(settings.runs;
+            "first" => async {
+                let page: KeysetPage<Item> = ordered.page_after(None, 20, pool).await.expect("runs");
+                Answer::Count(u64::try_from(page.items.len()).unwrap_or(0))
+            },
+            "deep" => async {
+                let page: KeysetPage<Item> = ordered.page_after(Some(&deep_cursor), 20, pool).await.expect("runs");
+                Answer::Count(u64::try_from(page.items.len()).unwrap_or(0))
+            },
+        );
+        println!(
+            "INFO W3 {engine} keyset first_ms={:.3} deep_ms={:.3} ratio={:.2}",
+            timings[0].1 * 1e3,
+            timings[1].1 * 1e3,
+            timings[1].1 / timings[0].1
+        );
+
         }
         if settings.runs("W4") {
         // W4: intersection and difference with a later filter: count and first page.
