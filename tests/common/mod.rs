@@ -24,6 +24,8 @@
 //! ends, even when it panics.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod plan;
+
 use std::cell::RefCell;
 use std::io::Write as _;
 use std::panic::AssertUnwindSafe;
