@@ -1,25 +1,31 @@
-//! Misuse gets a typed error before anything is sent, and never a panic.
-//!
-//! Each check runs against a closed pool: an engine error (or a pool error) would mean the
-//! library tried to send something.
+//! The bad-input catalogue: one test per misuse in DESIGN.md and the issues. Each asserts
+//! the exact error variant, and each runs against a closed pool, so an engine or pool error
+//! would show that something was sent.
 
 mod common;
 
 use common::*;
 use sea_query::{Expr, ExprTrait, Order};
-use setql::Error;
 use setql::prelude::*;
+use setql::{Error, SetOperation};
 
 type Row = (i32, i32, i32);
 
-engines!(misuse_is_reported_before_sending, |pool, engine| {
-    let t = numbers(pool).await;
-    let n = || QuerySet::table(t.clone());
-    let closed = pool.clone();
-    closed.close().await;
+/// A pool that refuses everything: an answer from it proves nothing was sent.
+macro_rules! closed {
+    ($pool:expr) => {{
+        let closed = $pool.clone();
+        closed.close().await;
+        closed
+    }};
+}
 
-    let empty = DelayedUnion::new(Vec::<QuerySet>::new());
-    let err = empty.fetch_all::<_, Row>(&closed).await.unwrap_err();
+engines!(an_empty_combination, |pool, engine| {
+    let closed = closed!(pool);
+    let err = DelayedUnion::new(Vec::<QuerySet>::new())
+        .fetch_all::<_, Row>(&closed)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::EmptyCombination { operation: "union" }),
         "{engine:?}: {err:?}"
@@ -37,7 +43,7 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
         ),
         "{err:?}"
     );
-    let err = DelayedDifference::new(Vec::<QuerySet>::new())
+    let err = DelayedDifference::all(Vec::<QuerySet>::new())
         .exists(&closed)
         .await
         .unwrap_err();
@@ -45,17 +51,30 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
         matches!(
             err,
             Error::EmptyCombination {
-                operation: "difference"
+                operation: "difference all"
             }
         ),
         "{err:?}"
     );
     // The misuse survives later chaining and nesting.
-    let nested = (empty.filter(Expr::col("num").eq(1)) | n()).order_by("num", Order::Asc);
+    let nested = (DelayedUnion::all(Vec::<QuerySet>::new()).filter(Expr::col("n").eq(1))
+        | QuerySet::table("t"))
+    .order_by("n", Order::Asc);
     let err = nested.count(&closed).await.unwrap_err();
-    assert!(matches!(err, Error::EmptyCombination { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::EmptyCombination {
+                operation: "union all"
+            }
+        ),
+        "{err:?}"
+    );
+});
 
-    let mismatched = n().columns(["num"]) | n().columns(["num", "other_num"]);
+engines!(branches_with_different_column_counts, |pool, engine| {
+    let closed = closed!(pool);
+    let mismatched = QuerySet::table("t").columns(["a"]) | QuerySet::table("t").columns(["a", "b"]);
     let err = mismatched.fetch_all::<_, Row>(&closed).await.unwrap_err();
     assert!(
         matches!(
@@ -67,46 +86,232 @@ engines!(misuse_is_reported_before_sending, |pool, engine| {
                 found: 2
             }
         ),
+        "{engine:?}: {err:?}"
+    );
+    let three = DelayedIntersection::new([
+        QuerySet::table("t").columns(["a", "b"]),
+        QuerySet::table("t").columns(["a", "b"]),
+        QuerySet::table("t").columns(["a"]),
+    ]);
+    let err = three.count(&closed).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ColumnCountMismatch {
+                branch: 2,
+                expected: 2,
+                found: 1,
+                ..
+            }
+        ),
         "{err:?}"
     );
+});
 
-    let unknown_order =
-        (n().columns(["num"]) & n().columns(["num"])).order_by("other_num", Order::Asc);
-    let err = unknown_order.first::<_, (i32,)>(&closed).await.unwrap_err();
-    match err {
-        Error::UnknownColumn { column, available } => {
-            assert_eq!(column, "other_num");
-            assert_eq!(available, ["num"]);
+engines!(
+    ordering_by_a_name_that_is_not_an_output_column,
+    |pool, engine| {
+        let closed = closed!(pool);
+        let set = (QuerySet::table("t").columns(["a"]) & QuerySet::table("u").columns(["a"]))
+            .order_by("b", Order::Asc);
+        let err = set.first::<_, (i32,)>(&closed).await.unwrap_err();
+        match err {
+            Error::UnknownColumn { column, available } => {
+                assert_eq!(
+                    (column.as_str(), available),
+                    ("b", vec!["a".to_owned()]),
+                    "{engine:?}"
+                );
+            }
+            other => panic!("{engine:?}: {other:?}"),
         }
-        other => panic!("{other:?}"),
     }
+);
 
-    // A filter on a column that a sliced, projected branch no longer has.
-    let sliced = n().columns(["num"]).order_by("num", Order::Asc).limit(2);
-    let err = (sliced | n().columns(["num"]))
-        .filter(Expr::col("other_num").gt(1))
-        .get::<_, (i32,)>(&closed)
+engines!(
+    filtering_a_slice_by_a_column_it_no_longer_has,
+    |pool, engine| {
+        let closed = closed!(pool);
+        let sliced = QuerySet::table("t")
+            .columns(["a"])
+            .order_by("a", Order::Asc)
+            .limit(2);
+        let err = (sliced | QuerySet::table("t").columns(["a"]))
+            .filter(Expr::col("b").gt(1))
+            .get::<_, (i32,)>(&closed)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::UnknownColumn { column, .. } if column == "b"),
+            "{engine:?}: {err:?}"
+        );
+    }
+);
+
+engines!(
+    an_operation_the_engine_lacks_and_cannot_emulate,
+    |pool, engine| {
+        let closed = closed!(pool);
+        let dialect = <Db as setql::Backend>::DIALECT;
+        // The ROW_NUMBER() emulation partitions by every column, so it needs their names.
+        let unnamed = QuerySet::table("t").intersection_all(QuerySet::table("u"));
+        let forced = Capabilities::new(dialect).without_native_all();
+        let err = unnamed.on(&forced).count(&closed).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Unsupported { dialect: d, .. } if d == dialect),
+            "{engine:?}: {err:?}"
+        );
+        // MySQL 5.7 has neither INTERSECT ALL nor window functions to emulate it.
+        let old = Capabilities::new(Dialect::MySql).with_server_version("5.7.44");
+        let named = QuerySet::table("t")
+            .columns(["a"])
+            .difference_all(QuerySet::table("u").columns(["a"]));
+        let err = named.on(&old).to_sql().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Unsupported {
+                    dialect: Dialect::MySql,
+                    operation: "difference all"
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(matches!(
+            old.support(SetOperation::ExceptAll),
+            setql::Support::Unsupported { .. }
+        ));
+    }
+);
+
+engines!(capabilities_of_another_engine, |pool, engine| {
+    let closed = closed!(pool);
+    let dialect = <Db as setql::Backend>::DIALECT;
+    let other = if dialect == Dialect::Postgres {
+        Dialect::Sqlite
+    } else {
+        Dialect::Postgres
+    };
+    let err = QuerySet::table("t")
+        .on(&Capabilities::new(other))
+        .count(&closed)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::UnknownColumn { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::WrongDialect { executor, capabilities } if executor == dialect && capabilities == other),
+        "{engine:?}: {err:?}"
+    );
+});
 
-    // `last` reverses the ordering; an ordering by a value list has no reverse.
+engines!(reversing_an_ordering_by_a_value_list, |pool, engine| {
+    let closed = closed!(pool);
     let values = sea_query::Values(vec![3.into(), 1.into()]);
-    let by_list = n().order_by("num", Order::Field(values));
+    let by_list = QuerySet::table("t").order_by("n", Order::Field(values));
     let err = by_list.last::<_, Row>(&closed).await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported {
+                operation: "reversing an ordering by a value list",
+                ..
+            }
+        ),
+        "{engine:?}: {err:?}"
+    );
+});
 
-    // The same errors come back from rendering, with no executor at all.
-    for dialect in Dialect::ALL {
-        assert!(matches!(
-            mismatched.to_sql(dialect),
-            Err(Error::ColumnCountMismatch { .. })
-        ));
-        assert!(matches!(
-            unknown_order.build(dialect),
-            Err(Error::UnknownColumn { .. })
-        ));
+engines!(a_page_that_cannot_exist, |pool, engine| {
+    let closed = closed!(pool);
+    let set = QuerySet::table("t") | QuerySet::table("u");
+    let err = set.page::<_, Row>(0, 10, &closed).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidPage {
+                number: 0,
+                per_page: 10,
+                num_pages: None
+            }
+        ),
+        "{engine:?}: {err:?}"
+    );
+    let err = set.page::<_, Row>(1, 0, &closed).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidPage {
+                number: 1,
+                per_page: 0,
+                num_pages: None
+            }
+        ),
+        "{err:?}"
+    );
+    let err = set
+        .page_after::<_, Row>(None, 0, &closed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidPage { per_page: 0, .. }),
+        "{err:?}"
+    );
+});
+
+engines!(a_cursor_that_does_not_fit, |pool, engine| {
+    let closed = closed!(pool);
+    assert!(matches!(
+        Cursor::decode("%%%"),
+        Err(Error::InvalidCursor(_))
+    ));
+    assert!(
+        matches!(Cursor::decode("e30"), Err(Error::InvalidCursor(_))),
+        "an empty JSON object"
+    );
+    // Sets whose ordering cannot be named have no cursor at all.
+    let unnamed = QuerySet::table("t");
+    let err = unnamed
+        .page_after::<_, Row>(None, 5, &closed)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidCursor(_)),
+        "{engine:?}: {err:?}"
+    );
+});
+
+engines!(
+    a_limit_too_large_for_the_engine_is_clamped,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let rows: Vec<Row> = QuerySet::table(t.clone())
+            .offset(u64::MAX)
+            .limit(u64::MAX)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert!(rows.is_empty(), "{engine:?}");
+        let all: Vec<Row> = (QuerySet::table(t.clone()) | QuerySet::table(t.clone()))
+            .limit(u64::MAX)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 10, "{engine:?}");
     }
+);
+
+engines!(get_with_no_row_or_many, |pool, engine| {
+    let t = numbers(pool).await;
+    let n = || QuerySet::table(t.clone());
+    let err = (n() & n().filter(Expr::col("num").lt(0)))
+        .get::<_, Row>(pool)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound), "{engine:?}: {err:?}");
+    let err = n().union_all(n()).get::<_, Row>(pool).await.unwrap_err();
+    assert!(
+        matches!(err, Error::MultipleRows { count: 20 }),
+        "{engine:?}: {err:?}"
+    );
 });
 
 engines!(database_errors_carry_the_sql, |pool, engine| {
@@ -119,3 +324,25 @@ engines!(database_errors_carry_the_sql, |pool, engine| {
     let err = missing.count(pool).await.unwrap_err();
     assert!(err.to_string().contains("no_such_table"), "{err}");
 });
+
+/// Rendering reports the same misuse with no executor at all.
+#[test]
+fn rendering_reports_misuse_too() {
+    let mismatched = QuerySet::table("t").columns(["a"]) | QuerySet::table("t").columns(["a", "b"]);
+    let unknown = (QuerySet::table("t").columns(["a"]) | QuerySet::table("u").columns(["a"]))
+        .order_by("z", Order::Asc);
+    for dialect in Dialect::ALL {
+        assert!(matches!(
+            mismatched.to_sql(dialect),
+            Err(Error::ColumnCountMismatch { .. })
+        ));
+        assert!(matches!(
+            unknown.build(dialect),
+            Err(Error::UnknownColumn { .. })
+        ));
+        assert!(matches!(
+            unknown.explain(dialect),
+            Err(Error::UnknownColumn { .. })
+        ));
+    }
+}
