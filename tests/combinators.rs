@@ -8,16 +8,6 @@ use common::*;
 use sea_query::{Expr, ExprTrait, Order};
 use setql::prelude::*;
 
-/// The `num` of every row of `$set`, in the order the database returned them.
-macro_rules! nums {
-    ($pool:expr, $set:expr) => {{
-        let rows: Vec<(i32, i32, i32)> = $set.fetch_all($pool).await.unwrap();
-        rows.into_iter()
-            .map(|(_, num, _)| num)
-            .collect::<Vec<i32>>()
-    }};
-}
-
 /// As `nums!`, sorted, for sets that are not ordered.
 macro_rules! sorted_nums {
     ($pool:expr, $set:expr) => {{

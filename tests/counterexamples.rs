@@ -8,16 +8,6 @@ use common::*;
 use sea_query::{Expr, ExprTrait, Func, Order};
 use setql::prelude::*;
 
-/// The `num` of every `(id, num, other_num)` row, in the order returned.
-macro_rules! nums {
-    ($pool:expr, $set:expr) => {{
-        let rows: Vec<(i32, i32, i32)> = $set.fetch_all($pool).await.unwrap();
-        rows.into_iter()
-            .map(|(_, num, _)| num)
-            .collect::<Vec<i32>>()
-    }};
-}
-
 /// Rows of type `$ty`, sorted.
 macro_rules! sorted {
     ($pool:expr, $ty:ty, $set:expr) => {{

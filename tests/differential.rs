@@ -7,13 +7,8 @@
 
 mod common;
 
-use common::plan::{AnySet, Op, Plan, Pred, build, seed};
+use common::plan::{Op, Plan, Pred, build, rows_on, seed};
 use common::*;
-
-use setql::prelude::*;
-use sqlx::Pool;
-
-use common::plan::Pair;
 
 /// A small deterministic generator (SplitMix64), so the corpus needs no extra crate.
 struct Seeded(u64);
@@ -43,15 +38,7 @@ fn generate(rng: &mut Seeded, depth: u32) -> Plan {
         }
         match rng.below(10) {
             0..=4 => {
-                let op = [
-                    Op::Union,
-                    Op::UnionAll,
-                    Op::Intersection,
-                    Op::IntersectionAll,
-                    Op::Difference,
-                    Op::DifferenceAll,
-                    Op::SymmetricDifference,
-                ][usize::try_from(rng.below(7)).unwrap_or(0)];
+                let op = Op::ALL[usize::try_from(rng.below(7)).unwrap_or(0)];
                 let arity = if matches!(op, Op::SymmetricDifference) {
                     2
                 } else {
@@ -90,28 +77,6 @@ fn predicate(rng: &mut Seeded) -> Pred {
     }
 }
 
-/// The rows of `set` on one engine, or the error's text, and the SQL that ran.
-async fn run<DB>(
-    pool: &Pool<DB>,
-    set: &AnySet,
-    ordered: bool,
-) -> (Result<Vec<Pair>, String>, String)
-where
-    DB: setql::Backend,
-    for<'c> &'c Pool<DB>: sqlx::Executor<'c, Database = DB>,
-    Pair: for<'r> sqlx::FromRow<'r, DB::Row>,
-{
-    let sql = with_set!(set, |s| s.to_sql(DB::DIALECT)).unwrap_or_else(|e| e.to_string());
-    let rows = with_set!(set, |s| s.fetch_all::<_, Pair>(pool).await);
-    let rows = rows.map_err(|e| e.to_string()).map(|mut rows| {
-        if !ordered {
-            rows.sort_unstable();
-        }
-        rows
-    });
-    (rows, sql)
-}
-
 #[tokio::test]
 async fn every_engine_returns_the_same_rows() {
     let cases: usize = std::env::var("SETQL_DIFFERENTIAL_CASES")
@@ -141,14 +106,14 @@ async fn every_engine_returns_the_same_rows() {
         let plan = generate(&mut rng, 4);
         let set = build(&plan, &table);
         let ordered = plan.is_ordered();
-        let mut results = vec![("sqlite", run(&sqlite, &set, ordered).await)];
+        let mut results = vec![("sqlite", rows_on(&sqlite, &set, ordered).await)];
         #[cfg(feature = "postgres")]
         if let Some(pool) = &postgres {
-            results.push(("postgres", run(pool, &set, ordered).await));
+            results.push(("postgres", rows_on(pool, &set, ordered).await));
         }
         #[cfg(feature = "mysql")]
         if let Some(pool) = &mysql {
-            results.push(("mysql", run(pool, &set, ordered).await));
+            results.push(("mysql", rows_on(pool, &set, ordered).await));
         }
         if case == 0 {
             engines = results.iter().map(|(name, _)| *name).collect();

@@ -8,14 +8,13 @@
 
 mod common;
 
-use common::plan::{AnySet, Op, Pair, Plan, Pred, build, oracle, seed};
+use common::plan::{AnySet, Op, Pair, Plan, Pred, build, oracle, rows_on, seed};
 use common::*;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use sea_query::{Expr, ExprTrait};
 use setql::prelude::*;
-use sqlx::Pool;
 
 fn predicate() -> impl Strategy<Value = Pred> {
     let column = || prop_oneof![Just("a"), Just("b")];
@@ -113,18 +112,18 @@ impl Engines {
         ordered: bool,
     ) -> Vec<(&'static str, String, Result<Vec<Pair>, String>)> {
         #[allow(unused_mut)]
-        let mut results = vec![("sqlite", run(&self.sqlite, set, ordered).await)];
+        let mut results = vec![("sqlite", rows_on(&self.sqlite, set, ordered).await)];
         #[cfg(feature = "postgres")]
         if let Some(pool) = &self.postgres {
-            results.push(("postgres", run(pool, set, ordered).await));
+            results.push(("postgres", rows_on(pool, set, ordered).await));
         }
         #[cfg(feature = "mysql")]
         if let Some(pool) = &self.mysql {
-            results.push(("mysql", run(pool, set, ordered).await));
+            results.push(("mysql", rows_on(pool, set, ordered).await));
         }
         results
             .into_iter()
-            .map(|(name, (sql, rows))| (name, sql, rows))
+            .map(|(name, (rows, sql))| (name, sql, rows))
             .collect()
     }
 
@@ -138,27 +137,6 @@ impl Engines {
             drop_table(pool, &self.table).await;
         }
     }
-}
-
-async fn run<DB>(
-    pool: &Pool<DB>,
-    set: &AnySet,
-    ordered: bool,
-) -> (String, Result<Vec<Pair>, String>)
-where
-    DB: setql::Backend,
-    for<'c> &'c Pool<DB>: sqlx::Executor<'c, Database = DB>,
-    Pair: for<'r> sqlx::FromRow<'r, DB::Row>,
-{
-    let sql = with_set!(set, |s| s.to_sql(DB::DIALECT)).unwrap_or_else(|e| e.to_string());
-    let rows = with_set!(set, |s| s.fetch_all::<_, Pair>(pool).await);
-    let rows = rows.map_err(|e| e.to_string()).map(|mut rows| {
-        if !ordered {
-            rows.sort_unstable();
-        }
-        rows
-    });
-    (sql, rows)
 }
 
 /// `None` when every engine returns the oracle's rows; otherwise a report of the case.

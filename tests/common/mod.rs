@@ -26,6 +26,17 @@
 
 pub mod plan;
 
+/// The `num` of every `(id, num, other_num)` row of `$set`, in the order returned.
+#[macro_export]
+macro_rules! nums {
+    ($pool:expr, $set:expr) => {{
+        let rows: Vec<(i32, i32, i32)> = $set.fetch_all($pool).await.unwrap();
+        rows.into_iter()
+            .map(|(_, num, _)| num)
+            .collect::<Vec<i32>>()
+    }};
+}
+
 use std::cell::RefCell;
 use std::io::Write as _;
 use std::panic::AssertUnwindSafe;

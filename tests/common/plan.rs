@@ -330,3 +330,26 @@ fn apply(op: Op, left: Vec<Pair>, right: Vec<Pair>) -> Vec<Pair> {
         }
     }
 }
+
+/// The rows of `set` on one engine (sorted unless `ordered`), or the error's text, and the
+/// SQL that ran.
+pub async fn rows_on<DB>(
+    pool: &Pool<DB>,
+    set: &AnySet,
+    ordered: bool,
+) -> (Result<Vec<Pair>, String>, String)
+where
+    DB: setql::Backend,
+    for<'c> &'c Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    Pair: for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let sql = crate::with_set!(set, |s| s.to_sql(DB::DIALECT)).unwrap_or_else(|e| e.to_string());
+    let rows = crate::with_set!(set, |s| s.fetch_all::<_, Pair>(pool).await);
+    let rows = rows.map_err(|e| e.to_string()).map(|mut rows| {
+        if !ordered {
+            rows.sort_unstable();
+        }
+        rows
+    });
+    (rows, sql)
+}
