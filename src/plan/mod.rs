@@ -150,14 +150,14 @@ fn any(selects: &[&Select]) -> Option<Option<Expr>> {
     let shared: Vec<&Predicate> = first
         .filters
         .iter()
-        .filter(|filter| rest.iter().all(|select| select.filters.contains(filter)))
+        .filter(|filter| rest.iter().all(|select| holds(&select.filters, filter)))
         .collect();
     let mut alternatives = Vec::with_capacity(selects.len());
     for select in selects {
         let own = select
             .filters
             .iter()
-            .filter(|filter| !shared.contains(filter))
+            .filter(|filter| !shared.iter().any(|common| same(common, filter)))
             .map(|filter| Expr::clone(filter))
             .reduce(ExprTrait::and);
         match own {
@@ -204,7 +204,7 @@ fn one_of(alternatives: Vec<Expr>) -> Option<Expr> {
 fn all(selects: &[&Select]) -> Option<Option<Expr>> {
     let mut seen: Vec<&Predicate> = Vec::new();
     for filter in selects.iter().flat_map(|select| &select.filters) {
-        if !seen.contains(&filter) {
+        if !seen.iter().any(|known| same(known, filter)) {
             seen.push(filter);
         }
     }
@@ -257,4 +257,14 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         notes: Vec::new(),
         keep_branches: true,
     })))
+}
+
+/// The same predicate: pushdown shares one `Arc` among branches, so identity is the cheap
+/// and common case; equal expressions built apart count too.
+fn same(a: &Predicate, b: &Predicate) -> bool {
+    Predicate::ptr_eq(a, b) || a == b
+}
+
+fn holds(filters: &[Predicate], filter: &Predicate) -> bool {
+    filters.iter().any(|candidate| same(candidate, filter))
 }
