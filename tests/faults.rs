@@ -6,16 +6,19 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use futures::StreamExt;
 use sea_query::{Expr, ExprTrait};
 use setql::Error;
 use setql::prelude::*;
 
 /// Rows enough that the server is still sending when the connection is killed.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 const ROWS: i64 = 300_000;
 
 /// Streams a large union on a dedicated connection, has `kill` end that connection from
 /// another one after the first rows, and checks the stream reports it and stops.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 macro_rules! killed_stream {
     ($pool:expr, $engine:expr, $fill:expr, $backend_id:expr, $kill:expr) => {{
         let pool = $pool;
