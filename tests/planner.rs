@@ -162,4 +162,9 @@ engines!(keep_branches_renders_as_written, |pool, engine| {
     }
     assert_eq!(set.count(pool).await.unwrap(), 1, "{engine:?}");
     assert_eq!(kept.count(pool).await.unwrap(), 1, "{engine:?}");
+    // A kept combination stays kept inside a larger one of the same kind.
+    let nested = (n(1) | n(2)).keep_branches() | n(3);
+    let sql = nested.to_sql(setql::Dialect::Postgres).unwrap();
+    assert!(sql.contains("UNION"), "{sql}");
+    assert_eq!(nested.count(pool).await.unwrap(), 3, "{engine:?}");
 });

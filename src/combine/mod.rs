@@ -95,7 +95,7 @@ pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
 /// first place (`(A − B) − C = A − B − C`). An ordering on the child is dropped either way, as set
 /// operations do not keep order; a slice is not.
 fn flattens_into(op: SetOp, child: &Compound, is_first: bool) -> bool {
-    if child.op != op || child.slice.is_sliced() {
+    if child.op != op || child.slice.is_sliced() || child.keep_branches {
         return false;
     }
     match op.kind {

@@ -51,7 +51,7 @@ impl<DB: Database> IntoArguments<DB> for Bound<DB> {
 
 /// Declares one supported database.
 macro_rules! backend {
-    ($feature:literal, $db:ty, $dialect:expr, $version_query:literal) => {
+    ($feature:literal, $db:ty, $dialect:expr, $version_query:literal, [$($unsigned:ty),*]) => {
         #[cfg(feature = $feature)]
         impl private::Sealed for $db {
             const VERSION_QUERY: &'static str = $version_query;
@@ -86,8 +86,21 @@ macro_rules! backend {
                 if let Ok(v) = row.try_get::<Option<i16>, _>(column) {
                     return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Int(v.into())));
                 }
+                $(
+                    if let Ok(v) = row.try_get::<Option<$unsigned>, _>(column) {
+                        return match v {
+                            None => Ok(CursorValue::Null),
+                            Some(v) => i64::try_from(v).map(CursorValue::Int).map_err(|_| {
+                                sqlx::Error::Decode("an unsigned value past i64 has no cursor form".into())
+                            }),
+                        };
+                    }
+                )*
                 if let Ok(v) = row.try_get::<Option<f64>, _>(column) {
                     return Ok(v.map_or(CursorValue::Null, CursorValue::Float));
+                }
+                if let Ok(v) = row.try_get::<Option<f32>, _>(column) {
+                    return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Float(v.into())));
                 }
                 if let Ok(v) = row.try_get::<Option<String>, _>(column) {
                     return Ok(v.map_or(CursorValue::Null, CursorValue::Text));
@@ -108,12 +121,22 @@ backend!(
     "sqlite",
     sqlx::Sqlite,
     Dialect::Sqlite,
-    "SELECT sqlite_version()"
+    "SELECT sqlite_version()",
+    []
 );
 backend!(
     "postgres",
     sqlx::Postgres,
     Dialect::Postgres,
-    "SHOW server_version"
+    "SHOW server_version",
+    []
 );
-backend!("mysql", sqlx::MySql, Dialect::MySql, "SELECT VERSION()");
+// MySQL has unsigned integer columns, which sqlx reads only as unsigned Rust types (and
+// would otherwise read as `bool`).
+backend!(
+    "mysql",
+    sqlx::MySql,
+    Dialect::MySql,
+    "SELECT VERSION()",
+    [u64, u32]
+);

@@ -84,9 +84,7 @@ fn plan<DB: Backend>(
     crate::paginate::check_request(1, per_page)?;
     let ordered = target.node().clone().ensure_ordered();
     let Some(order) = ordered.keyset_order() else {
-        return Err(Error::InvalidCursor(
-            "keyset pagination needs named ordering columns (declare primary_key)".to_owned(),
-        ));
+        return Err(Error::InvalidCursor(crate::query::KEYSET_NEEDS.to_owned()));
     };
     let mut node = match cursor {
         Some(cursor) => ordered.beyond_cursor(cursor, forward),

@@ -13,6 +13,9 @@ use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
 use crate::combine::pushdown;
 use crate::paginate::Cursor;
 
+/// Why a set cannot be paged by cursor.
+pub(crate) const KEYSET_NEEDS: &str = "keyset pagination needs rows that differ and named ordering columns: declare primary_key, or use distinct()";
+
 impl Node {
     /// Applies `predicate` to this node's rows as a derived table.
     pub(crate) fn filtered_outside(self, predicate: Predicate, note: &'static str) -> Node {
@@ -135,6 +138,11 @@ impl Node {
         let Node::Select(mut select) = self else {
             return keep(self);
         };
+        // More columns would change which rows DISTINCT keeps; such an ordering is refused
+        // when rendered instead.
+        if select.distinct {
+            return keep(Node::Select(select));
+        }
         let Some(names) = select.shape().names().map(<[String]>::to_vec) else {
             return keep(Node::Select(select));
         };
@@ -183,6 +191,9 @@ impl Node {
     /// The ordering a keyset cursor is read under: the set's own, completed with the
     /// tie-breakers a slice would get. `None` when a term has no name to read back.
     pub(crate) fn keyset_order(&self) -> Option<Vec<Sort>> {
+        if !self.rows_are_distinct() {
+            return None;
+        }
         let order = total_order(self.orders(), &self.shape(), self.output_key());
         order
             .iter()
@@ -197,9 +208,7 @@ impl Node {
     pub(crate) fn beyond_cursor(self, cursor: &Cursor, forward: bool) -> Node {
         let node = self.ensure_ordered();
         let Some(order) = node.keyset_order() else {
-            return Node::Invalid(Misuse::InvalidCursor(
-                "keyset pagination needs named ordering columns (declare primary_key)",
-            ));
+            return Node::Invalid(Misuse::InvalidCursor(KEYSET_NEEDS));
         };
         if !cursor.matches(&order) {
             return Node::Invalid(Misuse::InvalidCursor(

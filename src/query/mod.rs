@@ -10,6 +10,7 @@ use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion,
 use crate::dialect::{Capabilities, Dialect};
 use crate::error::Result;
 use crate::render;
+pub(crate) use chain::KEYSET_NEEDS;
 use node::{Node, SortKey};
 use sealed::Sealed as _;
 

@@ -5,7 +5,7 @@
 
 use sea_query::{DynIden, Expr, Order, SelectStatement};
 
-use crate::combine::SetOp;
+use crate::combine::{SetKind, SetOp};
 use crate::error::Error;
 
 /// A node of the query tree.
@@ -258,8 +258,12 @@ impl Select {
     /// The declared key, if this SELECT still outputs it.
     pub(crate) fn output_key(&self) -> Option<&str> {
         let key = self.key.as_deref()?;
-        let outputs_key =
-            self.projection.whole_source || self.projection.columns.iter().any(|c| c.name == key);
+        // An output column named like the key is the key only if it is that column: an
+        // annotation aliased to the key's name is something else.
+        let outputs_key = match self.projection.columns.iter().find(|c| c.name == key) {
+            Some(column) => crate::query::predicate::is_column_named(&column.expr, key),
+            None => self.projection.whole_source,
+        };
         outputs_key.then_some(key)
     }
 }
@@ -267,12 +271,19 @@ impl Select {
 impl Compound {
     /// See [`Node::output_key`].
     pub(crate) fn output_key(&self) -> Option<&str> {
+        // A union all can hold the same row twice, so its key repeats.
+        if self.op.kind == SetKind::Union && self.op.all {
+            return None;
+        }
         let (first, rest) = self.branches.split_first()?;
         let key = first.output_key()?;
         let shape = first.shape();
-        let shared = rest
-            .iter()
-            .all(|branch| branch.output_key() == Some(key) && branch.shape() == shape);
+        let table = first.source_table()?;
+        let shared = rest.iter().all(|branch| {
+            branch.output_key() == Some(key)
+                && branch.shape() == shape
+                && branch.source_table() == Some(table)
+        });
         (shared && shape != Shape::Unknown).then_some(key)
     }
 }
@@ -334,6 +345,36 @@ impl Node {
             Node::Select(select) => select.slice.is_sliced(),
             Node::Compound(compound) => compound.slice.is_sliced(),
             Node::Empty | Node::Invalid(_) => false,
+        }
+    }
+
+    /// The one table every row comes from, when there is one.
+    pub(crate) fn source_table(&self) -> Option<&DynIden> {
+        match self {
+            Node::Select(select) => match &select.source {
+                Source::Table(table) => Some(table),
+                Source::Derived(inner) => inner.source_table(),
+                Source::Adopted(_) => None,
+            },
+            Node::Compound(compound) => {
+                let (first, rest) = compound.branches.split_first()?;
+                let table = first.source_table()?;
+                rest.iter()
+                    .all(|branch| branch.source_table() == Some(table))
+                    .then_some(table)
+            }
+            Node::Empty | Node::Invalid(_) => None,
+        }
+    }
+
+    /// Whether no two rows of this set can be equal, which keyset pagination needs: a
+    /// cursor cannot tell copies of one row apart.
+    pub(crate) fn rows_are_distinct(&self) -> bool {
+        match self {
+            Node::Select(select) => select.distinct || select.output_key().is_some(),
+            Node::Compound(compound) => !compound.op.all || compound.output_key().is_some(),
+            Node::Empty => true,
+            Node::Invalid(_) => false,
         }
     }
 

@@ -145,6 +145,7 @@ impl<'c> Renderer<'c> {
     }
 
     fn select(&mut self, select: &Select) -> Result<SelectStatement> {
+        validate::distinct_orders(select)?;
         let mut statement = Query::select();
         let qualifier = match &select.source {
             Source::Table(table) => {

@@ -66,3 +66,12 @@ fn unknown(column: &str, available: &[String]) -> Error {
         available: available.to_vec(),
     }
 }
+
+/// SELECT DISTINCT can only be ordered by what it selects (PostgreSQL and MySQL refuse the
+/// rest, SQLite and MariaDB order by something arbitrary), so setql refuses it everywhere.
+pub(super) fn distinct_orders(select: &Select) -> Result<()> {
+    if select.distinct {
+        check_order_names(&select.orders, &select.shape())?;
+    }
+    Ok(())
+}
