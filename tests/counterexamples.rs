@@ -8,27 +8,6 @@ use common::*;
 use sea_query::{Expr, ExprTrait, Func, Order};
 use setql::prelude::*;
 
-/// Rows of type `$ty`, sorted.
-macro_rules! sorted {
-    ($pool:expr, $ty:ty, $set:expr) => {{
-        let mut rows: Vec<$ty> = $set.fetch_all($pool).await.unwrap();
-        rows.sort_unstable();
-        rows
-    }};
-}
-
-/// A hand-written query, for cross-checking the expected rows.
-macro_rules! raw {
-    ($pool:expr, $ty:ty, $sql:expr) => {{
-        let mut rows: Vec<$ty> = sqlx::query_as(sqlx::AssertSqlSafe($sql))
-            .fetch_all($pool)
-            .await
-            .unwrap();
-        rows.sort_unstable();
-        rows
-    }};
-}
-
 fn num() -> Expr {
     Expr::col("num")
 }

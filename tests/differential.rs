@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::plan::{Op, Plan, Pred, build, rows_on, seed};
-use common::*;
+use common::plan::{Engines, Op, Plan, Pred, build};
 
 /// A small deterministic generator (SplitMix64), so the corpus needs no extra crate.
 struct Seeded(u64);
@@ -83,64 +82,27 @@ async fn every_engine_returns_the_same_rows() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(240);
-    let table = unique("differential");
-    let sqlite = sqlite_pool().await;
-    seed(&sqlite, &table).await;
-    #[cfg(feature = "postgres")]
-    let postgres = postgres_pool().await;
-    #[cfg(feature = "postgres")]
-    if let Some(pool) = &postgres {
-        seed(pool, &table).await;
-    }
-    #[cfg(feature = "mysql")]
-    let mysql = mysql_pool().await;
-    #[cfg(feature = "mysql")]
-    if let Some(pool) = &mysql {
-        seed(pool, &table).await;
-    }
-
+    let engines = Engines::open("differential").await;
     let mut rng = Seeded(0x5e7_0001);
     let mut mismatches = Vec::new();
-    let mut engines = vec!["sqlite"];
     for case in 0..cases {
         let plan = generate(&mut rng, 4);
-        let set = build(&plan, &table);
-        let ordered = plan.is_ordered();
-        #[allow(unused_mut)] // Only the server features push more engines.
-        let mut results = vec![("sqlite", rows_on(&sqlite, &set, ordered).await)];
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &postgres {
-            results.push(("postgres", rows_on(pool, &set, ordered).await));
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &mysql {
-            results.push(("mysql", rows_on(pool, &set, ordered).await));
-        }
-        if case == 0 {
-            engines = results.iter().map(|(name, _)| *name).collect();
-        }
-        let reference = &results[0].1.0;
-        let failed = reference.is_err() || results.iter().any(|(_, (rows, _))| rows != reference);
+        let set = build(&plan, &engines.table);
+        let results = engines.rows(&set, plan.is_ordered()).await;
+        let reference = &results[0].2;
+        let failed = reference.is_err() || results.iter().any(|(_, _, rows)| rows != reference);
         if failed {
             let mut report = format!("case {case}: {plan:?}\n");
-            for (engine, (rows, sql)) in &results {
+            for (engine, sql, rows) in &results {
                 report.push_str(&format!("  {engine}: {sql}\n    rows: {rows:?}\n"));
             }
             mismatches.push(report);
         }
     }
-
-    #[cfg(feature = "postgres")]
-    if let Some(pool) = &postgres {
-        drop_table(pool, &table).await;
-    }
-    #[cfg(feature = "mysql")]
-    if let Some(pool) = &mysql {
-        drop_table(pool, &table).await;
-    }
+    let names = engines.names().join(",");
+    engines.close().await;
     println!(
-        "DIFFERENTIAL cases={cases} engines={} mismatches={}",
-        engines.join(","),
+        "DIFFERENTIAL cases={cases} engines={names} mismatches={}",
         mismatches.len()
     );
     assert!(

@@ -8,8 +8,7 @@
 
 mod common;
 
-use common::plan::{AnySet, Op, Pair, Plan, Pred, build, oracle, rows_on, seed};
-use common::*;
+use common::plan::{Engines, Op, Pair, Plan, Pred, build, oracle};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
@@ -55,114 +54,6 @@ fn plan() -> impl Strategy<Value = Plan> {
     })
 }
 
-/// The reachable engines, each with the fuzz table.
-struct Engines {
-    sqlite: sqlx::SqlitePool,
-    #[cfg(feature = "postgres")]
-    postgres: Option<sqlx::PgPool>,
-    #[cfg(feature = "mysql")]
-    mysql: Option<sqlx::MySqlPool>,
-    table: String,
-}
-
-impl Engines {
-    async fn open() -> Engines {
-        let table = unique("fuzz");
-        let sqlite = sqlite_pool().await;
-        seed(&sqlite, &table).await;
-        #[cfg(feature = "postgres")]
-        let postgres = postgres_pool().await;
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &postgres {
-            seed(pool, &table).await;
-        }
-        #[cfg(feature = "mysql")]
-        let mysql = mysql_pool().await;
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &mysql {
-            seed(pool, &table).await;
-        }
-        Engines {
-            sqlite,
-            #[cfg(feature = "postgres")]
-            postgres,
-            #[cfg(feature = "mysql")]
-            mysql,
-            table,
-        }
-    }
-
-    fn names(&self) -> Vec<&'static str> {
-        #[allow(unused_mut)]
-        let mut names = vec!["sqlite"];
-        #[cfg(feature = "postgres")]
-        if self.postgres.is_some() {
-            names.push("postgres");
-        }
-        #[cfg(feature = "mysql")]
-        if self.mysql.is_some() {
-            names.push("mysql");
-        }
-        names
-    }
-
-    /// Each engine's rows for `set` (sorted unless `ordered`), with its SQL.
-    async fn rows(
-        &self,
-        set: &AnySet,
-        ordered: bool,
-    ) -> Vec<(&'static str, String, Result<Vec<Pair>, String>)> {
-        #[allow(unused_mut)]
-        let mut results = vec![("sqlite", rows_on(&self.sqlite, set, ordered).await)];
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &self.postgres {
-            results.push(("postgres", rows_on(pool, set, ordered).await));
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &self.mysql {
-            results.push(("mysql", rows_on(pool, set, ordered).await));
-        }
-        results
-            .into_iter()
-            .map(|(name, (rows, sql))| (name, sql, rows))
-            .collect()
-    }
-
-    /// Each engine's `count()` of `set`.
-    async fn counts(&self, set: &AnySet) -> Vec<Result<u64, String>> {
-        #[allow(unused_mut)]
-        let mut counts = vec![count_on(&self.sqlite, set).await];
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &self.postgres {
-            counts.push(count_on(pool, set).await);
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &self.mysql {
-            counts.push(count_on(pool, set).await);
-        }
-        counts
-    }
-
-    async fn close(self) {
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &self.postgres {
-            drop_table(pool, &self.table).await;
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &self.mysql {
-            drop_table(pool, &self.table).await;
-        }
-    }
-}
-
-async fn count_on<DB>(pool: &sqlx::Pool<DB>, set: &AnySet) -> Result<u64, String>
-where
-    DB: setql::Backend,
-    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
-{
-    with_set!(set, |s| s.count(pool).await).map_err(|e| e.to_string())
-}
-
 /// `None` when every engine returns the oracle's rows; otherwise a report of the case.
 fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, plan: &Plan) -> Option<String> {
     let ordered = plan.is_ordered();
@@ -194,7 +85,7 @@ fn cases() -> usize {
 #[test]
 fn fuzz_against_the_oracle() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let engines = runtime.block_on(Engines::open());
+    let engines = runtime.block_on(Engines::open("fuzz"));
     let strategy = plan();
     let mut runner = TestRunner::deterministic();
     let cases = cases();
@@ -242,7 +133,7 @@ fn fuzz_against_the_oracle() {
 #[test]
 fn query_partitioning_holds() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let engines = runtime.block_on(Engines::open());
+    let engines = runtime.block_on(Engines::open("fuzz"));
     let strategy = (plan(), predicate());
     let mut runner = TestRunner::deterministic();
     let cases = cases();

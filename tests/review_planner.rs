@@ -10,31 +10,6 @@ use setql::{Backend, Error};
 
 type Row = (i32, Option<i32>, Option<i32>);
 
-/// Rows of type `$ty` from a query set, sorted.
-macro_rules! sorted {
-    ($pool:expr, $ty:ty, $set:expr) => {{
-        let mut rows: Vec<$ty> = $set.fetch_all($pool).await.unwrap();
-        rows.sort_unstable();
-        rows
-    }};
-}
-
-/// Rows of type `$ty` from hand-written SQL, sorted unless `ordered` is given.
-macro_rules! raw {
-    ($pool:expr, $ty:ty, $sql:expr) => {{
-        let mut rows: Vec<$ty> = raw!($pool, $ty, $sql, ordered);
-        rows.sort_unstable();
-        rows
-    }};
-    ($pool:expr, $ty:ty, $sql:expr, ordered) => {{
-        let rows: Vec<$ty> = sqlx::query_as(sqlx::AssertSqlSafe($sql))
-            .fetch_all($pool)
-            .await
-            .unwrap();
-        rows
-    }};
-}
-
 fn col(name: &'static str) -> Expr {
     Expr::col(name)
 }

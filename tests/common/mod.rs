@@ -26,6 +26,34 @@
 
 pub mod plan;
 
+/// Rows of type `$ty` from a query set, sorted.
+#[macro_export]
+macro_rules! sorted {
+    ($pool:expr, $ty:ty, $set:expr) => {{
+        let mut rows: Vec<$ty> = $set.fetch_all($pool).await.unwrap();
+        rows.sort_unstable();
+        rows
+    }};
+}
+
+/// Rows of type `$ty` from hand-written SQL, for cross-checking expected rows; sorted
+/// unless `ordered` is given.
+#[macro_export]
+macro_rules! raw {
+    ($pool:expr, $ty:ty, $sql:expr) => {{
+        let mut rows: Vec<$ty> = $crate::raw!($pool, $ty, $sql, ordered);
+        rows.sort_unstable();
+        rows
+    }};
+    ($pool:expr, $ty:ty, $sql:expr, ordered) => {{
+        let rows: Vec<$ty> = sqlx::query_as(sqlx::AssertSqlSafe($sql))
+            .fetch_all($pool)
+            .await
+            .unwrap();
+        rows
+    }};
+}
+
 /// The `num` of every `(id, num, other_num)` row of `$set`, in the order returned.
 #[macro_export]
 macro_rules! nums {
