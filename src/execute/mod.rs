@@ -6,7 +6,6 @@
 mod backend;
 mod keyset;
 mod on_server;
-mod shortcuts;
 
 pub use backend::Backend;
 pub use on_server::OnServer;
@@ -150,7 +149,8 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let node = shortcuts::take(shortcuts::ensure_ordered(self.node().clone()), 1);
+        // limit composes with any slice already there, so this is the window's first row.
+        let node = self.node().clone().ensure_ordered().limit(1);
         fetch_optional_prepared(prepare(self, &node, false), executor)
     }
 
@@ -164,8 +164,12 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let reversed = shortcuts::ensure_ordered(self.node().clone()).reverse_order();
-        let node = shortcuts::take(reversed, 1);
+        let node = self
+            .node()
+            .clone()
+            .ensure_ordered()
+            .reverse_order()
+            .limit(1);
         fetch_optional_prepared(prepare(self, &node, false), executor)
     }
 
@@ -226,7 +230,10 @@ pub trait Execute: Target {
     {
         let requested = crate::paginate::check_request(number, per_page);
         let counted = prepare(self, self.node(), true);
-        let window = shortcuts::ensure_ordered(self.node().clone())
+        let window = self
+            .node()
+            .clone()
+            .ensure_ordered()
             .offset(crate::paginate::offset(number, per_page))
             .limit(per_page);
         let rows = prepare(self, &window, false);
@@ -296,7 +303,7 @@ pub trait Execute: Target {
         E: Executor<'c> + 'e,
         E::Database: Backend,
     {
-        let node = shortcuts::take(self.node().clone(), 1);
+        let node = self.node().clone().limit(1);
         let counted = count_prepared(prepare(self, &node, true), executor);
         async move { Ok(counted.await? > 0) }.boxed()
     }
