@@ -36,6 +36,16 @@ impl Dialect {
         matches!(self, Dialect::MySql)
     }
 
+    /// The statement that reports the server's version, read once by `Capabilities::detect`.
+    #[must_use]
+    pub fn version_query(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SELECT sqlite_version()",
+            Dialect::Postgres => "SHOW server_version",
+            Dialect::MySql => "SELECT VERSION()",
+        }
+    }
+
     /// The lowercase name used in messages.
     #[must_use]
     pub fn name(self) -> &'static str {

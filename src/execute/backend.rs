@@ -22,9 +22,6 @@ pub(super) mod private {
         /// Binds sea-query values as this database's arguments.
         fn arguments(values: Values) -> <Self as Database>::Arguments;
 
-        /// The statement that reports the server's version.
-        const VERSION_QUERY: &'static str;
-
         /// Reads the `COUNT(*)` in the first column of `row`.
         fn read_count(row: &Self::Row) -> Result<i64, sqlx::Error>;
 
@@ -51,10 +48,9 @@ impl<DB: Database> IntoArguments<DB> for Bound<DB> {
 
 /// Declares one supported database.
 macro_rules! backend {
-    ($feature:literal, $db:ty, $dialect:expr, $version_query:literal, [$($unsigned:ty),*]) => {
+    ($feature:literal, $db:ty, $dialect:expr, [$($unsigned:ty),*]) => {
         #[cfg(feature = $feature)]
         impl private::Sealed for $db {
-            const VERSION_QUERY: &'static str = $version_query;
 
             fn arguments(values: Values) -> <Self as Database>::Arguments {
                 <sea_query_sqlx::SqlxValues as IntoArguments<$db>>::into_arguments(
@@ -117,26 +113,8 @@ macro_rules! backend {
     };
 }
 
-backend!(
-    "sqlite",
-    sqlx::Sqlite,
-    Dialect::Sqlite,
-    "SELECT sqlite_version()",
-    []
-);
-backend!(
-    "postgres",
-    sqlx::Postgres,
-    Dialect::Postgres,
-    "SHOW server_version",
-    []
-);
+backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite, []);
+backend!("postgres", sqlx::Postgres, Dialect::Postgres, []);
 // MySQL has unsigned integer columns, which sqlx reads only as unsigned Rust types (and
 // would otherwise read as `bool`).
-backend!(
-    "mysql",
-    sqlx::MySql,
-    Dialect::MySql,
-    "SELECT VERSION()",
-    [u64, u32]
-);
+backend!("mysql", sqlx::MySql, Dialect::MySql, [u64, u32]);

@@ -96,7 +96,7 @@ impl Capabilities {
         E: Executor<'c>,
         E::Database: Backend,
     {
-        let sql = <E::Database as super::backend::private::Sealed>::VERSION_QUERY;
+        let sql = E::Database::DIALECT.version_query();
         let no_values = Bound(E::Database::arguments(sea_query::Values(Vec::new())));
         let row = sqlx::query_with(AssertSqlSafe(sql), no_values)
             .fetch_one(executor)
