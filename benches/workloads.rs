@@ -469,6 +469,29 @@ fn render_workload(settings: &Settings) -> bool {
     agree
 }
 
+/// The workloads on the server named by `$var`, when it is set; the table is dropped after.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! server {
+    ($var:literal, $db:ty, $engine:literal, $settings:expr) => {{
+        match std::env::var($var) {
+            Err(_) => true,
+            Ok(url) => {
+                let pool = sqlx::pool::PoolOptions::<$db>::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await
+                    .expect(concat!($engine, " reachable"));
+                let agree = workloads!(&pool, $db, $engine, $settings);
+                sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE IF EXISTS {TABLE}")))
+                    .execute(&pool)
+                    .await
+                    .expect("cleanup");
+                agree
+            }
+        }
+    }};
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let settings = Settings::from_env();
@@ -486,30 +509,12 @@ async fn main() {
     agree &= workloads!(&sqlite, sqlx::Sqlite, "sqlite", &settings);
 
     #[cfg(feature = "postgres")]
-    if let Ok(url) = std::env::var("SETQL_POSTGRES_URL") {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("PostgreSQL reachable");
-        agree &= workloads!(&pool, sqlx::Postgres, "postgres", &settings);
-        sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE IF EXISTS {TABLE}")))
-            .execute(&pool)
-            .await
-            .expect("cleanup");
+    {
+        agree &= server!("SETQL_POSTGRES_URL", sqlx::Postgres, "postgres", &settings);
     }
     #[cfg(feature = "mysql")]
-    if let Ok(url) = std::env::var("SETQL_MYSQL_URL") {
-        let pool = sqlx::mysql::MySqlPoolOptions::new()
-            .max_connections(1)
-            .connect(&url)
-            .await
-            .expect("MySQL reachable");
-        agree &= workloads!(&pool, sqlx::MySql, "mysql", &settings);
-        sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE IF EXISTS {TABLE}")))
-            .execute(&pool)
-            .await
-            .expect("cleanup");
+    {
+        agree &= server!("SETQL_MYSQL_URL", sqlx::MySql, "mysql", &settings);
     }
 
     if settings.runs("W6") {

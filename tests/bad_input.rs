@@ -22,38 +22,38 @@ macro_rules! closed {
 
 engines!(an_empty_combination, |pool, engine| {
     let closed = closed!(pool);
-    let err = DelayedUnion::new(Vec::<QuerySet>::new())
+    let none = Vec::<QuerySet>::new;
+    let cases: [(Result<u64, Error>, &str); 4] = [
+        (DelayedUnion::new(none()).count(&closed).await, "union"),
+        (
+            DelayedIntersection::new(none()).count(&closed).await,
+            "intersection",
+        ),
+        (
+            DelayedDifference::all(none()).count(&closed).await,
+            "difference all",
+        ),
+        (
+            DelayedUnion::new(none())
+                .exists(&closed)
+                .await
+                .map(u64::from),
+            "union",
+        ),
+    ];
+    for (result, expected) in cases {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(err, Error::EmptyCombination { operation } if operation == expected),
+            "{engine:?}: {err:?}"
+        );
+    }
+    let err = DelayedUnion::new(none())
         .fetch_all::<_, Row>(&closed)
         .await
         .unwrap_err();
     assert!(
         matches!(err, Error::EmptyCombination { operation: "union" }),
-        "{engine:?}: {err:?}"
-    );
-    let err = DelayedIntersection::new(Vec::<QuerySet>::new())
-        .count(&closed)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::EmptyCombination {
-                operation: "intersection"
-            }
-        ),
-        "{err:?}"
-    );
-    let err = DelayedDifference::all(Vec::<QuerySet>::new())
-        .exists(&closed)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::EmptyCombination {
-                operation: "difference all"
-            }
-        ),
         "{err:?}"
     );
     // The misuse survives later chaining and nesting.
