@@ -78,8 +78,13 @@ pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
                 SetKind::Difference if is_first => return Node::Empty,
                 SetKind::Difference => {}
             },
+            // The child's own later filters go into its branches first, so they stay on
+            // those branches alone.
             Node::Compound(child) if flattens_into(op, &child, is_first) => {
-                branches.extend(child.branches);
+                match pushdown::settle(*child) {
+                    Node::Compound(settled) => branches.extend(settled.branches),
+                    wrapped => branches.push(wrapped),
+                }
             }
             other => branches.push(other),
         }

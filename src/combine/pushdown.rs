@@ -9,6 +9,10 @@
 //!   column *k* (projection-aware pushdown);
 //! - when a branch's columns cannot be matched by position, the whole combination is wrapped
 //!   and filtered as a derived table instead, which is always exact.
+//!
+//! Chaining only records a filter on the combination (`Compound::pending`); the planner
+//! calls [`settle`] when it needs the branches as they would be, or ANDs the pending filters
+//! into a fused SELECT directly.
 
 use sea_query::Expr;
 
@@ -16,7 +20,28 @@ use super::{SetKind, SetOp};
 use crate::query::node::{Compound, Node, Predicate, Shape};
 use crate::query::predicate::{ColumnUse, output_column, rename_columns};
 
-pub(crate) fn filter(mut compound: Compound, predicate: Predicate) -> Node {
+/// The compound with its pending filters moved where each would have gone had it been pushed
+/// when written. Filters, ordering and slicing of unsliced rows commute, so the ordering and
+/// slice are applied after them, to whatever node the filters leave.
+pub(crate) fn settle(mut compound: Compound) -> Node {
+    let pending = std::mem::take(&mut compound.pending);
+    if pending.is_empty() {
+        return Node::Compound(Box::new(compound));
+    }
+    let orders = std::mem::take(&mut compound.orders);
+    let slice = std::mem::take(&mut compound.slice);
+    let mut node = Node::Compound(Box::new(compound));
+    for predicate in pending {
+        node = match node {
+            Node::Compound(compound) => filter(*compound, predicate),
+            other => other.filter(predicate),
+        };
+    }
+    node.ordered_and_sliced(orders, slice)
+}
+
+/// Pushes `predicate` into the branches of an unsliced compound now.
+fn filter(mut compound: Compound, predicate: Predicate) -> Node {
     let Some(per_branch) = branch_predicates(&compound, &predicate) else {
         let mut outer = Node::Compound(Box::new(compound)).wrap();
         outer.notes.push(

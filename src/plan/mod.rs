@@ -16,7 +16,7 @@
 
 use sea_query::{Expr, ExprTrait};
 
-use crate::combine::SetKind;
+use crate::combine::{SetKind, pushdown};
 use crate::query::node::{Compound, Node, Predicate, Select, SortKey, Source};
 
 /// The node as it should run, and whether anything was rewritten.
@@ -30,6 +30,14 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
             let mut select = select.clone();
             select.source = Source::Derived(Box::new(planned));
             Some(Node::Select(select))
+        }
+        // Filters written on the combined rows fuse as they are; anything else needs them
+        // pushed into the branches first.
+        Node::Compound(compound) if !compound.pending.is_empty() => {
+            fuse(compound, &compound.branches).or_else(|| {
+                let settled = pushdown::settle((**compound).clone());
+                Some(plan(&settled).unwrap_or(settled))
+            })
         }
         Node::Compound(compound) => {
             let planned: Vec<Option<Node>> = compound.branches.iter().map(plan).collect();
@@ -45,6 +53,7 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
                 Some(Node::Compound(Box::new(Compound {
                     branches,
                     op: compound.op,
+                    pending: Vec::new(),
                     orders: compound.orders.clone(),
                     slice: compound.slice,
                     notes: compound.notes.clone(),
@@ -57,6 +66,11 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
 }
 
 /// One SELECT equivalent to `compound` over (planned) `branches`, when they allow it.
+///
+/// The compound's pending filters are ANDed to the fused condition. That is what pushing them
+/// into the branches first would give: `(p1 ∧ f) ∨ (p2 ∧ f) = (p1 ∨ p2) ∧ f`, and likewise
+/// for `∧`; for a difference, `(p1 ∧ f) ∧ (p2 ∧ f) IS NOT TRUE` keeps exactly the rows of
+/// `p1 ∧ f ∧ (p2 IS NOT TRUE)`, since `f` is true on every row the first branch keeps.
 fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     if compound.keep_branches {
         return None;
@@ -77,29 +91,37 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     if !same_source || !orders_are_outputs(compound, first) {
         return None;
     }
+    // A pending filter reads the output columns, which a branch may compute: it is read in
+    // the branch's own terms, as the branch itself would read it.
+    let later: Vec<Predicate> = compound
+        .pending
+        .iter()
+        .map(|predicate| first.resolve_predicate(predicate))
+        .collect::<Option<_>>()?;
     let keyed = first.output_key().is_some();
-    let (condition, distinct) = match (compound.op.kind, compound.op.all) {
+    let (mut filters, distinct) = match (compound.op.kind, compound.op.all) {
         (SetKind::Union, true) => return None,
-        (SetKind::Union, false) => (any(&selects)?, !keyed),
-        (SetKind::Intersection, _) if keyed => (all(&selects)?, false),
-        (SetKind::Difference, _) if keyed => (first_but_not_rest(first, rest)?, false),
+        (SetKind::Union, false) => (any(&selects), !keyed),
+        (SetKind::Intersection, _) if keyed => (all(&selects), false),
+        (SetKind::Difference, _) if keyed => (first_but_not_rest(first, rest), false),
         _ => return None,
     };
-    let mut fused = Select {
+    filters.extend(later);
+    let mut notes = compound.notes.clone();
+    notes.push("branches fused into one SELECT".into());
+    if !compound.pending.is_empty() {
+        notes.push("filters on the combined rows applied to the fused SELECT".into());
+    }
+    Some(Node::Select(Box::new(Select {
         source: first.source.clone(),
         projection: first.projection.clone(),
-        filters: condition
-            .into_iter()
-            .map(crate::query::node::Predicate::new)
-            .collect(),
+        filters,
         distinct,
         orders: compound.orders.clone(),
         slice: compound.slice,
         key: first.key.clone(),
-        notes: compound.notes.clone(),
-    };
-    fused.notes.push("branches fused into one SELECT".into());
-    Some(Node::Select(Box::new(fused)))
+        notes,
+    })))
 }
 
 /// A combination may only be ordered by its output columns; a misuse is left for `render` to
@@ -133,54 +155,58 @@ fn same_projection(a: &Select, b: &Select) -> bool {
             .all(|(x, y)| x.name == y.name && x.expr == y.expr)
 }
 
-/// The branch's filters as one predicate; `None` means it keeps every row.
-fn conjunction(select: &Select) -> Option<Expr> {
-    select
-        .filters
-        .iter()
-        .map(|filter| Expr::clone(filter))
+/// `p1 AND p2 …` over owned copies; `None` means no predicate, i.e. every row.
+fn conjunction<'p>(predicates: impl IntoIterator<Item = &'p Predicate>) -> Option<Expr> {
+    predicates
+        .into_iter()
+        .map(|predicate| Expr::clone(predicate))
         .reduce(ExprTrait::and)
 }
 
-/// `(p1 OR p2 …) AND q`, where `q` holds the predicates every branch has (a filter pushed
-/// into all of them): `(p1 ∧ q) ∨ (p2 ∧ q) = (p1 ∨ p2) ∧ q` in SQL's three-valued logic too,
-/// and engines plan the factored form better (W1). `None` inside `Some` means no WHERE.
-fn any(selects: &[&Select]) -> Option<Option<Expr>> {
-    let (first, rest) = selects.split_first()?;
+/// The conjuncts of `(p1 OR p2 …) AND q`, where `q` holds the predicates every branch has:
+/// `(p1 ∧ q) ∨ (p2 ∧ q) = (p1 ∨ p2) ∧ q` in SQL's three-valued logic too, and engines plan
+/// the factored form better (W1). An empty list means every row.
+fn any(selects: &[&Select]) -> Vec<Predicate> {
+    let Some((first, rest)) = selects.split_first() else {
+        return Vec::new();
+    };
     let shared: Vec<&Predicate> = first
         .filters
         .iter()
         .filter(|filter| rest.iter().all(|select| holds(&select.filters, filter)))
         .collect();
-    let mut alternatives = Vec::with_capacity(selects.len());
+    let mut alternatives: Vec<Vec<&Predicate>> = Vec::with_capacity(selects.len());
     for select in selects {
-        let own = select
+        let own: Vec<&Predicate> = select
             .filters
             .iter()
             .filter(|filter| !shared.iter().any(|common| same(common, filter)))
-            .map(|filter| Expr::clone(filter))
-            .reduce(ExprTrait::and);
-        match own {
-            Some(predicate) => alternatives.push(predicate),
+            .collect();
+        if own.is_empty() {
             // A branch that keeps every row the shared predicates keep.
-            None => {
-                alternatives.clear();
-                break;
-            }
+            alternatives.clear();
+            break;
         }
+        alternatives.push(own);
     }
-    let either = one_of(alternatives);
-    let common = shared.into_iter().map(|filter| Expr::clone(filter));
-    Some(either.into_iter().chain(common).reduce(ExprTrait::and))
+    let either = one_of(&alternatives).map(Predicate::new);
+    either
+        .into_iter()
+        .chain(shared.into_iter().map(Predicate::clone))
+        .collect()
 }
 
-/// `p1 OR p2 …`; when every alternative is `column = value` on one column, the equivalent
-/// `column IN (values)`, which PostgreSQL plans as one index scan instead of a bitmap OR.
-fn one_of(alternatives: Vec<Expr>) -> Option<Expr> {
+/// `a1 OR a2 …` for alternatives that are each a conjunction. When every alternative is one
+/// `column = value` on the same column, the equivalent `column IN (values)`, which PostgreSQL
+/// plans as one index scan instead of a bitmap OR.
+fn one_of(alternatives: &[Vec<&Predicate>]) -> Option<Expr> {
     let mut column = None;
     let mut values = Vec::with_capacity(alternatives.len());
-    for alternative in &alternatives {
-        let Expr::Binary(left, sea_query::BinOper::Equal, right) = alternative else {
+    for alternative in alternatives {
+        let [predicate] = alternative.as_slice() else {
+            break;
+        };
+        let Expr::Binary(left, sea_query::BinOper::Equal, right) = &***predicate else {
             break;
         };
         let (Expr::Column(name), Expr::Value(value)) = (&**left, &**right) else {
@@ -196,40 +222,36 @@ fn one_of(alternatives: Vec<Expr>) -> Option<Expr> {
         Some(name) if values.len() == alternatives.len() && values.len() > 1 => {
             Some(Expr::col(name.clone()).is_in(values))
         }
-        _ => alternatives.into_iter().reduce(ExprTrait::or),
+        _ => alternatives
+            .iter()
+            .filter_map(|alternative| conjunction(alternative.iter().copied()))
+            .reduce(ExprTrait::or),
     }
 }
 
-/// Every branch's predicates ANDed, each shared predicate once.
-fn all(selects: &[&Select]) -> Option<Option<Expr>> {
-    let mut seen: Vec<&Predicate> = Vec::new();
+/// Every branch's predicates, each shared predicate once.
+fn all(selects: &[&Select]) -> Vec<Predicate> {
+    let mut seen: Vec<Predicate> = Vec::new();
     for filter in selects.iter().flat_map(|select| &select.filters) {
         if !seen.iter().any(|known| same(known, filter)) {
-            seen.push(filter);
+            seen.push(Predicate::clone(filter));
         }
     }
-    Some(
-        seen.into_iter()
-            .map(|filter| Expr::clone(filter))
-            .reduce(ExprTrait::and),
-    )
+    seen
 }
 
-/// `p1 AND (p2) IS NOT TRUE AND …`: a row of the first branch that no later branch keeps. A
-/// later branch with no filter keeps every row, so nothing is left.
-fn first_but_not_rest(first: &Select, rest: &[&Select]) -> Option<Option<Expr>> {
-    let mut predicate = conjunction(first);
+/// The conjuncts of `p1 AND (p2) IS NOT TRUE AND …`: a row of the first branch that no later
+/// branch keeps. A later branch with no filter keeps every row, so nothing is left.
+fn first_but_not_rest(first: &Select, rest: &[&Select]) -> Vec<Predicate> {
+    let mut conjuncts = first.filters.clone();
     for select in rest {
-        let excluded = match conjunction(select) {
+        let excluded = match conjunction(&select.filters) {
             Some(kept) => kept.is_not(Expr::Constant(true.into())),
             None => Expr::Constant(false.into()),
         };
-        predicate = Some(match predicate {
-            Some(p) => p.and(excluded),
-            None => excluded,
-        });
+        conjuncts.push(Predicate::new(excluded));
     }
-    Some(predicate)
+    conjuncts
 }
 
 /// For counting: a union of one table's rows as the union of their declared keys, rendered
@@ -240,6 +262,10 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
     };
     if compound.op != crate::combine::SetOp::UNION || compound.slice.is_sliced() {
         return None;
+    }
+    if !compound.pending.is_empty() {
+        // Each branch's keys must be the keys of its filtered rows.
+        return key_union(&pushdown::settle((**compound).clone()));
     }
     let key = compound.output_key()?.to_owned();
     // Only a union that could be fused reads plain rows of one table.
@@ -252,6 +278,7 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
     Some(Node::Compound(Box::new(Compound {
         op: compound.op,
         branches,
+        pending: Vec::new(),
         orders: Vec::new(),
         slice: compound.slice,
         notes: Vec::new(),

@@ -10,7 +10,6 @@ use super::node::{
     total_order,
 };
 use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
-use crate::combine::pushdown;
 use crate::paginate::Cursor;
 
 /// Why a set cannot be paged by cursor.
@@ -28,8 +27,9 @@ impl Node {
     pub(crate) fn filter(self, predicate: Predicate) -> Node {
         match self {
             Node::Select(select) => select.filter(predicate),
-            Node::Compound(compound) if !compound.slice.is_sliced() => {
-                pushdown::filter(*compound, predicate)
+            Node::Compound(mut compound) if !compound.slice.is_sliced() => {
+                compound.pending.push(predicate);
+                Node::Compound(compound)
             }
             Node::Compound(_) => {
                 self.filtered_outside(predicate, "filter applied to the sliced rows")
@@ -109,6 +109,11 @@ impl Node {
             return outer;
         }
         Node::Select(Box::new(outer))
+    }
+
+    /// This unsliced node, ordered by `orders` (replacing its own) and then sliced.
+    pub(crate) fn ordered_and_sliced(self, orders: Vec<Sort>, slice: Slice) -> Node {
+        self.with_orders(orders).with_slice(|own| *own = slice)
     }
 
     fn with_orders(self, orders: Vec<Sort>) -> Node {
@@ -448,7 +453,7 @@ impl Select {
 
     /// [`resolve_outputs`](Self::resolve_outputs) for a shared predicate, which stays shared
     /// when nothing needs rewriting.
-    fn resolve_predicate(&self, predicate: &Predicate) -> Option<Predicate> {
+    pub(crate) fn resolve_predicate(&self, predicate: &Predicate) -> Option<Predicate> {
         if self.renames_nothing() {
             return Some(Predicate::clone(predicate));
         }
@@ -481,6 +486,7 @@ impl Compound {
         Compound {
             op,
             branches,
+            pending: Vec::new(),
             orders: Vec::new(),
             slice: Slice::default(),
             notes: Vec::new(),

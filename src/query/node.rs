@@ -48,6 +48,11 @@ pub struct Select {
 pub struct Compound {
     pub(crate) op: SetOp,
     pub(crate) branches: Vec<Node>,
+    /// Filters on the combined rows, written before `orders` and `slice` apply. They are
+    /// pushed into the branches only when the set is planned (`pushdown::settle`), so a
+    /// chain of filters costs one push each, and a fused plan ANDs them once instead of
+    /// pushing them into every branch and factoring them out again.
+    pub(crate) pending: Vec<Predicate>,
     pub(crate) orders: Vec<Sort>,
     pub(crate) slice: Slice,
     /// What chaining did here that `explain` should tell, e.g. where a filter went.
