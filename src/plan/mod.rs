@@ -91,13 +91,6 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     if !same_source || !orders_are_outputs(compound, first) {
         return None;
     }
-    // A pending filter reads the output columns, which a branch may compute: it is read in
-    // the branch's own terms, as the branch itself would read it.
-    let later: Vec<Predicate> = compound
-        .pending
-        .iter()
-        .map(|predicate| first.resolve_predicate(predicate))
-        .collect::<Option<_>>()?;
     let keyed = first.output_key().is_some();
     let (mut filters, distinct) = match (compound.op.kind, compound.op.all) {
         (SetKind::Union, true) => return None,
@@ -106,7 +99,11 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         (SetKind::Difference, _) if keyed => (first_but_not_rest(first, rest), false),
         _ => return None,
     };
-    filters.extend(later);
+    // A pending filter reads the output columns, which a branch may compute: it is read in
+    // the branch's own terms, as the branch itself would read it.
+    for predicate in &compound.pending {
+        filters.push(first.resolve_predicate(predicate)?);
+    }
     let mut notes = compound.notes.clone();
     notes.push("branches fused into one SELECT".into());
     if !compound.pending.is_empty() {
@@ -175,58 +172,71 @@ fn any(selects: &[&Select]) -> Vec<Predicate> {
         .iter()
         .filter(|filter| rest.iter().all(|select| holds(&select.filters, filter)))
         .collect();
-    let mut alternatives: Vec<Vec<&Predicate>> = Vec::with_capacity(selects.len());
-    for select in selects {
-        let own: Vec<&Predicate> = select
-            .filters
-            .iter()
-            .filter(|filter| !shared.iter().any(|common| same(common, filter)))
-            .collect();
-        if own.is_empty() {
-            // A branch that keeps every row the shared predicates keep.
-            alternatives.clear();
-            break;
-        }
-        alternatives.push(own);
-    }
-    let either = one_of(&alternatives).map(Predicate::new);
+    // A branch with no predicate of its own keeps every row the shared predicates keep.
+    let either = if selects
+        .iter()
+        .all(|select| own(select, &shared).next().is_some())
+    {
+        Some(Predicate::new(one_of(selects, &shared)))
+    } else {
+        None
+    };
     either
         .into_iter()
-        .chain(shared.into_iter().map(Predicate::clone))
+        .chain(shared.iter().copied().cloned())
         .collect()
 }
 
-/// `a1 OR a2 …` for alternatives that are each a conjunction. When every alternative is one
-/// `column = value` on the same column, the equivalent `column IN (values)`, which PostgreSQL
-/// plans as one index scan instead of a bitmap OR.
-fn one_of(alternatives: &[Vec<&Predicate>]) -> Option<Expr> {
-    let mut column = None;
-    let mut values = Vec::with_capacity(alternatives.len());
-    for alternative in alternatives {
-        let [predicate] = alternative.as_slice() else {
-            break;
-        };
-        let Expr::Binary(left, sea_query::BinOper::Equal, right) = &***predicate else {
-            break;
-        };
-        let (Expr::Column(name), Expr::Value(value)) = (&**left, &**right) else {
-            break;
-        };
-        if column.is_some_and(|seen| seen != name) {
-            break;
-        }
-        column = Some(name);
-        values.push(value.clone());
-    }
-    match column {
-        Some(name) if values.len() == alternatives.len() && values.len() > 1 => {
-            Some(Expr::col(name.clone()).is_in(values))
-        }
-        _ => alternatives
+/// `a1 OR a2 …`, where `a` is the conjunction of a branch's own predicates. When every
+/// branch has just one, `column = value` on the same column, the equivalent
+/// `column IN (values)`, which PostgreSQL plans as one index scan instead of a bitmap OR.
+fn one_of(selects: &[&Select], shared: &[&Predicate]) -> Expr {
+    let equality = |select| equality(own(select, shared));
+    let column = selects
+        .first()
+        .and_then(|first| equality(first))
+        .map(|(c, _)| c);
+    if let Some(column) = column.filter(|_| selects.len() > 1) {
+        let values: Option<Vec<sea_query::Value>> = selects
             .iter()
-            .filter_map(|alternative| conjunction(alternative.iter().copied()))
-            .reduce(ExprTrait::or),
+            .map(|select| match equality(select) {
+                Some((other, value)) if other == column => Some(value.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Some(values) = values {
+            return Expr::col(column.clone()).is_in(values);
+        }
     }
+    selects
+        .iter()
+        .filter_map(|select| conjunction(own(select, shared)))
+        .reduce(ExprTrait::or)
+        .unwrap_or_else(|| Expr::Constant(true.into()))
+}
+
+/// `(column, value)` when `predicates` is exactly one `column = value`.
+fn equality<'p>(
+    mut predicates: impl Iterator<Item = &'p Predicate>,
+) -> Option<(&'p sea_query::ColumnRef, &'p sea_query::Value)> {
+    let (Some(predicate), None) = (predicates.next(), predicates.next()) else {
+        return None;
+    };
+    let Expr::Binary(left, sea_query::BinOper::Equal, right) = &**predicate else {
+        return None;
+    };
+    match (&**left, &**right) {
+        (Expr::Column(column), Expr::Value(value)) => Some((column, value)),
+        _ => None,
+    }
+}
+
+/// A branch's predicates that are not `shared` by every branch.
+fn own<'s>(select: &'s Select, shared: &'s [&Predicate]) -> impl Iterator<Item = &'s Predicate> {
+    select
+        .filters
+        .iter()
+        .filter(move |filter| !shared.iter().any(|common| same(common, filter)))
 }
 
 /// Every branch's predicates, each shared predicate once.
