@@ -46,12 +46,12 @@ pub use dialect::{Capabilities, Dialect, SetOperation, Support};
 pub use error::{Error, Result};
 pub use execute::{Backend, Execute, OnServer};
 pub use paginate::{Cursor, KeysetPage, Page};
-pub use query::{QueryChain, QuerySet};
+pub use query::{IntoPredicate, QueryChain, QuerySet};
 
 /// Everything a user of setql needs in scope: `use setql::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         Capabilities, Cursor, DelayedDifference, DelayedIntersection, DelayedUnion, Dialect,
-        Execute, KeysetPage, Page, QueryChain, QuerySet,
+        Execute, IntoPredicate, KeysetPage, Page, QueryChain, QuerySet,
     };
 }
