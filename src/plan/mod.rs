@@ -31,24 +31,23 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
             select.source = Source::Derived(Box::new(planned));
             Some(Node::Select(select))
         }
-        // Filters written on the combined rows fuse as they are; anything else needs them
-        // pushed into the branches first.
+        // Filters written on the combined rows are ANDed to the fused SELECT as they are, so
+        // a subtracted branch is not filtered too; otherwise they are pushed into the
+        // branches first, and the branches planned with them.
         Node::Compound(compound) if !compound.pending.is_empty() => {
-            fuse(compound, &compound.branches).or_else(|| {
+            let fused = might_fuse(node).then(|| match planned_branches(compound) {
+                Some(branches) => fuse(compound, &branches),
+                None => fuse(compound, &compound.branches),
+            });
+            fused.flatten().or_else(|| {
                 let settled = pushdown::settle((**compound).clone());
                 Some(plan(&settled).unwrap_or(settled))
             })
         }
         Node::Compound(compound) => {
-            let planned: Vec<Option<Node>> = compound.branches.iter().map(plan).collect();
-            if planned.iter().all(Option::is_none) {
+            let Some(branches) = planned_branches(compound) else {
                 return fuse(compound, &compound.branches);
-            }
-            let branches: Vec<Node> = planned
-                .into_iter()
-                .zip(&compound.branches)
-                .map(|(planned, original)| planned.unwrap_or_else(|| original.clone()))
-                .collect();
+            };
             fuse(compound, &branches).or_else(|| {
                 Some(Node::Compound(Box::new(Compound {
                     branches,
@@ -63,6 +62,20 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
         }
         Node::Empty | Node::Invalid(_) => None,
     }
+}
+
+/// The compound's branches as planned, or `None` when planning rewrote none of them.
+fn planned_branches(compound: &Compound) -> Option<Vec<Node>> {
+    let planned: Vec<Option<Node>> = compound.branches.iter().map(plan).collect();
+    if planned.iter().all(Option::is_none) {
+        return None;
+    }
+    let branches = planned
+        .into_iter()
+        .zip(&compound.branches)
+        .map(|(planned, original)| planned.unwrap_or_else(|| original.clone()))
+        .collect();
+    Some(branches)
 }
 
 /// One SELECT equivalent to `compound` over (planned) `branches`, when they allow it.
@@ -119,6 +132,21 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         key: first.key.clone(),
         notes,
     })))
+}
+
+/// Whether fusion can be tried on `node` at all: plain branches of one table, bottom-up. It
+/// keeps the planner from planning a subtree twice where the answer is already known.
+fn might_fuse(node: &Node) -> bool {
+    match node {
+        Node::Select(select) => fusable(select),
+        Node::Compound(compound) => {
+            !compound.keep_branches
+                && compound.op != crate::combine::SetOp::UNION_ALL
+                && !compound.slice.is_sliced()
+                && compound.branches.iter().all(might_fuse)
+        }
+        Node::Empty | Node::Invalid(_) => false,
+    }
 }
 
 /// A combination may only be ordered by its output columns; a misuse is left for `render` to
