@@ -35,7 +35,7 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
         // a subtracted branch is not filtered too; otherwise they are pushed into the
         // branches first, and the branches planned with them.
         Node::Compound(compound) if !compound.pending.is_empty() => {
-            let fused = might_fuse(node).then(|| match planned_branches(compound) {
+            let fused = might_fuse(compound).then(|| match planned_branches(compound) {
                 Some(branches) => fuse(compound, &branches),
                 None => fuse(compound, &compound.branches),
             });
@@ -134,19 +134,17 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     })))
 }
 
-/// Whether fusion can be tried on `node` at all: plain branches of one table, bottom-up. It
-/// keeps the planner from planning a subtree twice where the answer is already known.
-fn might_fuse(node: &Node) -> bool {
-    match node {
-        Node::Select(select) => fusable(select),
-        Node::Compound(compound) => {
-            !compound.keep_branches
-                && compound.op != crate::combine::SetOp::UNION_ALL
-                && !compound.slice.is_sliced()
-                && compound.branches.iter().all(might_fuse)
-        }
-        Node::Empty | Node::Invalid(_) => false,
-    }
+/// Whether fusion can be tried on `compound` at all: plain branches of one table, bottom-up.
+/// It keeps the planner from planning a subtree twice where the answer is already known.
+fn might_fuse(compound: &Compound) -> bool {
+    !compound.keep_branches
+        && compound.op != crate::combine::SetOp::UNION_ALL
+        && compound.branches.iter().all(|branch| match branch {
+            Node::Select(select) => fusable(select),
+            // A sliced combination keeps its own rows; it is not a filter on the table.
+            Node::Compound(inner) => !inner.slice.is_sliced() && might_fuse(inner),
+            Node::Empty | Node::Invalid(_) => false,
+        })
 }
 
 /// A combination may only be ordered by its output columns; a misuse is left for `render` to
