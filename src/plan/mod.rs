@@ -14,6 +14,9 @@
 //! Fusion runs bottom-up, so nested combinations of one table become one query. A
 //! combination marked with `keep_branches` is left as written.
 
+#[cfg(test)]
+mod tests;
+
 use sea_query::{Expr, ExprTrait};
 
 use crate::combine::{SetKind, pushdown};
