@@ -42,6 +42,48 @@ pub enum Error {
         available: Vec<String>,
     },
 
+    /// `distinct()` was called on a set ordered by a column it does not output. SELECT
+    /// DISTINCT can only be ordered by what it selects, and applying DISTINCT outside would
+    /// lose the order. Order after `distinct()`, or output the column.
+    #[error(
+        "distinct() cannot keep the ordering by `{column}`, which is not an output column; order after distinct() or output the column"
+    )]
+    DistinctLosesOrder {
+        /// The ordering column that is not in the output.
+        column: String,
+    },
+
+    /// `column_as` was given an aggregate (COUNT, SUM, …). Without grouping it would fold the
+    /// set into one arbitrary row.
+    #[error(
+        "output column `{column}` is an aggregate, which needs grouping; setql does not group sets yet"
+    )]
+    AggregateColumn {
+        /// The alias of the aggregate column.
+        column: String,
+    },
+
+    /// A table-qualified column, inside an expression setql cannot rewrite (a function
+    /// call), was used on combined rows, where no table exists. Write it unqualified.
+    #[error(
+        "`{column}` is table-qualified inside a function call on combined rows; name the output column unqualified"
+    )]
+    QualifiedColumn {
+        /// The qualified column, as `table.column`.
+        column: String,
+    },
+
+    /// An adopted statement outputs two columns of one name, and setql must read its rows
+    /// as a derived table (a later filter, a count, a slice), which cannot hold both.
+    /// Alias one of them in the statement.
+    #[error(
+        "the adopted statement outputs `{column}` twice; alias one of them so its rows can be read as a derived table"
+    )]
+    DuplicateColumn {
+        /// The repeated output name.
+        column: String,
+    },
+
     /// The engine cannot run this operation, natively or by emulation.
     #[error("{operation} is not supported on {dialect}")]
     Unsupported {

@@ -23,12 +23,12 @@
 //! // Branches of one table fuse into one SELECT; the exclusion reached both.
 //! assert_eq!(
 //!     active.to_sql(Dialect::Sqlite).unwrap(),
-//!     r#"SELECT * FROM "customers" WHERE "campaign" IN ('a', 'b') AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" ASC LIMIT 10"#
+//!     r#"SELECT * FROM "customers" WHERE "campaign" IN ('a', 'b') AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" DESC LIMIT 10"#
 //! );
 //! // `keep_branches` renders the union as written.
 //! assert_eq!(
 //!     active.keep_branches().to_sql(Dialect::Sqlite).unwrap(),
-//!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" ASC LIMIT 10"#
+//!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" DESC LIMIT 10"#
 //! );
 //! ```
 

@@ -121,13 +121,22 @@ engines!(
 // outward, `columns` projects `num` away, and `distinct` then gives SELECT DISTINCT
 // "other_num" … ORDER BY "num": "for SELECT DISTINCT, ORDER BY expressions must appear in
 // select list". The copied ordering must be dropped (or projected) there.
+//
+// Since then, DISTINCT does not drop an ordering silently: the projected slice is still
+// ordered by `num`, which DISTINCT cannot keep, so `distinct()` is refused until that
+// ordering is cleared (the slice keeps its own).
 engines!(distinct_after_projecting_a_slice, |pool, engine| {
     let t = numbers(pool).await;
-    let set = QuerySet::table(t.clone())
+    let projected = QuerySet::table(t.clone())
         .order_by("num", Order::Asc)
         .limit(3)
-        .columns(["other_num"])
-        .distinct();
+        .columns(["other_num"]);
+    let refused = projected.clone().distinct().count(pool).await;
+    assert!(
+        matches!(&refused, Err(setql::Error::DistinctLosesOrder { column }) if column == "num"),
+        "{engine:?}: {refused:?}"
+    );
+    let set = projected.clear_order_by().distinct();
     assert_eq!(set.count(pool).await.unwrap(), 3, "{engine:?}");
     assert_eq!(
         sorted!(pool, (i32,), set),
@@ -384,7 +393,7 @@ engines!(ok_shortcuts_on_nested_sliced_sets, |pool, engine| {
     assert!(matches!(got, Err(setql::Error::MultipleRows { count: 2 })));
     let nine: (i32, i32, i32) = set.filter(num().gt(7)).get(pool).await.unwrap();
     assert_eq!(nine.1, 9, "{engine:?}");
-    let reordered = top.order_by("num", Order::Asc);
+    let reordered = top.clear_order_by().order_by("num", Order::Asc);
     assert_eq!(nums!(pool, reordered.clone()), [7, 8, 9], "{engine:?}");
     let first: Option<(i32, i32, i32)> = reordered.first(pool).await.unwrap();
     assert_eq!(first.map(|r| r.1), Some(7), "{engine:?}");

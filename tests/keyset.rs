@@ -45,16 +45,23 @@ where
 engines!(cursor_pages_match_the_full_ordering, |pool, engine| {
     let t = scored(pool).await;
     let keyed = || QuerySet::table(t.clone()).primary_key("id");
+    // The key breaks ties in the direction of the last term.
     let orderings = [
-        keyed().order_by("score", Order::Desc),
-        keyed()
-            .order_by("label", Order::Asc)
-            .order_by("score", Order::Desc),
-        keyed()
-            .order_by("score", Order::Asc)
-            .order_by("label", Order::Asc),
+        (keyed().order_by("score", Order::Desc), Order::Desc),
+        (
+            keyed()
+                .order_by("label", Order::Asc)
+                .order_by("score", Order::Desc),
+            Order::Desc,
+        ),
+        (
+            keyed()
+                .order_by("score", Order::Asc)
+                .order_by("label", Order::Asc),
+            Order::Asc,
+        ),
     ];
-    for set in orderings {
+    for (set, tie_break) in orderings {
         let union = (set.clone().filter(Expr::col("id").lte(12))
             | set.clone().filter(Expr::col("id").gt(12)))
         .order_by("score", Order::Desc)
@@ -62,7 +69,7 @@ engines!(cursor_pages_match_the_full_ordering, |pool, engine| {
         // The cursor order ends with the key; an unsliced fetch is only that total when asked.
         let expected: Vec<Row> = set
             .clone()
-            .order_by("id", Order::Asc)
+            .order_by("id", tie_break.clone())
             .fetch_all(pool)
             .await
             .unwrap();
@@ -102,6 +109,7 @@ engines!(cursor_pages_match_the_full_ordering, |pool, engine| {
             .unwrap();
         assert_eq!(tail, expected[20..], "{engine:?}");
         // A union is paged the same way.
+        // Its last term is ascending, so is its tie-breaker.
         let all: Vec<Row> = union
             .clone()
             .order_by("id", Order::Asc)

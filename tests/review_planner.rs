@@ -250,7 +250,13 @@ engines!(ok_keyset_with_nulls_both_ways, |pool, engine| {
         ),
     ];
     for (set, order) in cases {
-        let sql = format!("SELECT id FROM {t} ORDER BY {order}, id");
+        // The key breaks ties in the direction of the last term.
+        let tie_break = if order.ends_with("DESC") {
+            "id DESC"
+        } else {
+            "id"
+        };
+        let sql = format!("SELECT id FROM {t} ORDER BY {order}, {tie_break}");
         let expected: Vec<i32> = raw!(pool, (i32,), sql, ordered)
             .into_iter()
             .map(|r| r.0)

@@ -60,6 +60,7 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
                     slice: compound.slice,
                     notes: compound.notes.clone(),
                     keep_branches: compound.keep_branches,
+                    unique: compound.unique.clone(),
                 })))
             })
         }
@@ -132,7 +133,9 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         distinct,
         orders: compound.orders.clone(),
         slice: compound.slice,
-        key: first.key.clone(),
+        // The combination's own key, which a declared `unique_key` may name, so that the
+        // tie-breakers rendered here are the ones keyset cursors were read under.
+        key: compound.output_key().or_else(|| first.key.clone()),
         notes,
     })))
 }
@@ -306,13 +309,14 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         // Each branch's keys must be the keys of its filtered rows.
         return key_union(&pushdown::settle((**compound).clone()));
     }
-    let key = compound.output_key()?.to_owned();
+    // A declared key is trusted for ordering, but a count must not depend on it.
+    let key = compound.derived_key()?;
     // Only a union that could be fused reads plain rows of one table.
     fuse(compound, &compound.branches)?;
     let branches = compound
         .branches
         .iter()
-        .map(|branch| branch.clone().columns(vec![key.clone()]))
+        .map(|branch| branch.clone().columns(key.clone()))
         .collect();
     Some(Node::Compound(Box::new(Compound {
         op: compound.op,
@@ -322,6 +326,7 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         slice: compound.slice,
         notes: Vec::new(),
         keep_branches: true,
+        unique: None,
     })))
 }
 

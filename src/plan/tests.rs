@@ -50,7 +50,7 @@ fn a_sliced_union_with_later_filters_fuses() {
         .limit(20);
     assert_eq!(
         set.to_sql(Dialect::MySql).unwrap(),
-        "SELECT * FROM `items` WHERE (`category` = 3 OR `owner_id` = 4) AND `status` = 'open' ORDER BY `score` DESC, `id` ASC LIMIT 20"
+        "SELECT * FROM `items` WHERE (`category` = 3 OR `owner_id` = 4) AND `status` = 'open' ORDER BY `score` DESC, `id` DESC LIMIT 20"
     );
     let plan = set.explain(Dialect::MySql).unwrap();
     assert!(

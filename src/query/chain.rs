@@ -13,7 +13,7 @@ use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
 use crate::paginate::Cursor;
 
 /// Why a set cannot be paged by cursor.
-pub(crate) const KEYSET_NEEDS: &str = "keyset pagination needs rows that differ and named ordering columns: declare primary_key, or use distinct()";
+pub(crate) const KEYSET_NEEDS: &str = "keyset pagination needs named ordering columns and a key that identifies a row: declare primary_key on the table, or unique_key on the set (or order by every output column)";
 
 impl Node {
     /// Applies `predicate` to this node's rows as a derived table.
@@ -25,6 +25,13 @@ impl Node {
     }
 
     pub(crate) fn filter(self, predicate: Predicate) -> Node {
+        let predicate = match &self {
+            Node::Compound(compound) => match compound.read_on_combined_rows(predicate) {
+                Ok(predicate) => predicate,
+                Err(misuse) => return Node::Invalid(misuse),
+            },
+            _ => predicate,
+        };
         match self {
             Node::Select(select) => select.filter(predicate),
             Node::Compound(mut compound) if !compound.slice.is_sliced() => {
@@ -49,10 +56,11 @@ impl Node {
         let sort = Sort { key, order };
         match self {
             // Ordering after a slice reorders the sliced rows; it must not change the window.
-            node if node.is_sliced() => node
-                .wrapped()
-                .clear_order_by()
-                .order_by(sort.key, sort.order),
+            // The new term follows the slice's own terms, as it would on an unsliced set.
+            node if node.is_sliced() => node.reordered_outside(|mut orders| {
+                orders.push(sort);
+                orders
+            }),
             Node::Select(mut select) => {
                 select.orders.push(sort);
                 Node::Select(select)
@@ -84,16 +92,24 @@ impl Node {
     /// the last row is the one `fetch_all` would end with. A sliced set is wrapped first so
     /// the window stays the one the user asked for.
     pub(crate) fn reverse_order(self) -> Node {
-        let total = total_order(self.orders(), &self.shape(), self.output_key());
+        let total = total_order(self.orders(), &self.shape(), self.output_key().as_deref());
         let Some(reversed) = total.iter().map(Sort::reversed).collect::<Option<Vec<_>>>() else {
             return Node::Invalid(Misuse::Unsupported("reversing an ordering by a value list"));
         };
         if !self.is_sliced() {
             return self.clear_order_by().with_orders(reversed);
         }
+        self.reordered_outside(|_| reversed)
+    }
+
+    /// A sliced node read as a derived table and ordered outside by `orders`, given the
+    /// node's own terms. Ordering columns the slice does not output are carried out as
+    /// hidden columns and dropped again, so the window and the output stay as they were.
+    fn reordered_outside(self, orders: impl FnOnce(Vec<Sort>) -> Vec<Sort>) -> Node {
+        let orders = orders(self.orders().to_vec());
         let (inner, renamed, projection) = self.with_sort_columns_visible();
         let mut outer = inner.wrap();
-        outer.orders = reversed
+        outer.orders = orders
             .into_iter()
             .map(|sort| Sort {
                 key: renamed(&sort.key),
@@ -185,8 +201,9 @@ impl Node {
         if !self.orders().is_empty() {
             return self;
         }
-        let key = match (self.output_key(), self.shape()) {
-            (Some(key), _) => SortKey::Name(key.to_owned()),
+        let first_key = self.output_key().and_then(|key| key.into_iter().next());
+        let key = match (first_key, self.shape()) {
+            (Some(first), _) => SortKey::Name(first),
             (None, Shape::Known(names)) if !names.is_empty() => SortKey::Name(names[0].clone()),
             _ => SortKey::Position(1),
         };
@@ -194,19 +211,20 @@ impl Node {
     }
 
     /// The ordering a keyset cursor is read under: the set's own, completed with the
-    /// tie-breakers a slice would get. `None` when a term has no name to read back.
+    /// tie-breakers a slice would get. `None` when a term has no name to read back, or when
+    /// only every output column would make the order total: a cursor holds the ordering
+    /// columns and the key, never a free-text column nobody ordered by.
     pub(crate) fn keyset_order(&self) -> Option<Vec<Sort>> {
         if !self.rows_are_distinct() {
             return None;
         }
-        let order = total_order(self.orders(), &self.shape(), self.output_key());
-        order
-            .iter()
-            .all(|sort| {
-                matches!(sort.key, SortKey::Name(_))
-                    && matches!(sort.order, Order::Asc | Order::Desc)
-            })
-            .then_some(order)
+        let key = self.output_key();
+        let order = total_order(self.orders(), &self.shape(), key.as_deref());
+        let compact = key.is_some() || order.len() == self.orders().len();
+        let named = order.iter().all(|sort| {
+            matches!(sort.key, SortKey::Name(_)) && matches!(sort.order, Order::Asc | Order::Desc)
+        });
+        (compact && named).then_some(order)
     }
 
     /// The rows strictly after (`forward`) or before `cursor`, in the set's order.
@@ -220,7 +238,10 @@ impl Node {
                 "the cursor was read under another ordering",
             ));
         }
-        node.filter(Predicate::new(cursor.predicate(forward)))
+        // The cursor's ordering is made explicit, so the statement is ordered by exactly the
+        // terms the cursor compares, whatever planning does to the key.
+        node.with_orders(order)
+            .filter(Predicate::new(cursor.predicate(forward)))
     }
 
     /// Marks every combination in this tree to be rendered as written.
@@ -276,18 +297,22 @@ impl Node {
     }
 
     pub(crate) fn distinct(self) -> Node {
+        // SELECT DISTINCT can only be ordered by what it selects, and moving DISTINCT outside
+        // would lose the order. Rows that hold their key are distinct already, so nothing
+        // needs doing; otherwise the order cannot be kept and the call is refused.
+        if let Node::Select(select) = &self
+            && let Some(column) = select.order_outside_output()
+        {
+            if select.output_key().is_some() {
+                return self;
+            }
+            return Node::Invalid(Misuse::DistinctLosesOrder(column));
+        }
         match self {
             // `DISTINCT (A −ALL B)` keeps a row that A has more often than B even when B has
             // it too, so it is not `A − B`; it applies to the combined rows instead.
             node if node.is_sliced() || node.is_difference_all() => {
                 let mut outer = node.wrap();
-                outer.distinct = true;
-                Node::Select(Box::new(outer))
-            }
-            // PostgreSQL's SELECT DISTINCT can only be ordered by what it selects; an ordering
-            // by anything else stays inside.
-            Node::Select(select) if select.orders_outside_output() => {
-                let mut outer = Node::Select(select).wrap();
                 outer.distinct = true;
                 Node::Select(Box::new(outer))
             }
@@ -336,6 +361,11 @@ impl Node {
 
     /// Adds a named output column computed by `expr`, like Django's `annotate`.
     pub(crate) fn column_as(self, expr: Expr, name: String) -> Node {
+        // Without GROUP BY an aggregate folds the whole set into one row (or fails, on
+        // PostgreSQL), which no engine reports as an error of the caller's.
+        if super::predicate::has_aggregate(&expr) {
+            return Node::Invalid(Misuse::Aggregate(name));
+        }
         let select = match self {
             Node::Select(select) if !select.slice.is_sliced() && !select.distinct => select,
             Node::Empty | Node::Invalid(_) => return self,
@@ -391,14 +421,14 @@ impl Select {
         }
     }
 
-    /// Whether an ordering names something that is not an output column.
-    fn orders_outside_output(&self) -> bool {
-        let Some(names) = self.shape().names().map(<[String]>::to_vec) else {
-            return false;
-        };
-        self.orders
-            .iter()
-            .any(|sort| matches!(&sort.key, SortKey::Name(name) if !names.contains(name)))
+    /// The first ordering term that names something other than an output column.
+    fn order_outside_output(&self) -> Option<String> {
+        let names = self.shape();
+        let names = names.names()?;
+        self.orders.iter().find_map(|sort| match &sort.key {
+            SortKey::Name(name) if !names.contains(name) => Some(name.clone()),
+            _ => None,
+        })
     }
 
     /// Whether an ordering names a computed column that a projection onto `kept` drops;
@@ -482,6 +512,20 @@ impl Select {
 }
 
 impl Compound {
+    /// A predicate on the combined rows, with table qualifiers on output columns dropped:
+    /// there is no table to qualify by, and each branch reads the column in its own terms.
+    fn read_on_combined_rows(&self, predicate: Predicate) -> Result<Predicate, Misuse> {
+        let shape = self.branches.first().map(Node::shape);
+        let Some(outputs) = shape.as_ref().and_then(Shape::names) else {
+            return Ok(predicate);
+        };
+        match super::predicate::unqualified_outputs(&predicate, outputs) {
+            Ok(Some(rewritten)) => Ok(Predicate::new(rewritten)),
+            Ok(None) => Ok(predicate),
+            Err(column) => Err(Misuse::QualifiedColumn(column)),
+        }
+    }
+
     pub(crate) fn new(op: super::super::combine::SetOp, branches: Vec<Node>) -> Self {
         Compound {
             op,
@@ -491,6 +535,7 @@ impl Compound {
             slice: Slice::default(),
             notes: Vec::new(),
             keep_branches: false,
+            unique: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! [`QuerySet`], the node tree behind every query set, and the [`QueryChain`] vocabulary.
 
 mod chain;
+mod key;
 pub(crate) mod node;
 pub(crate) mod predicate;
 
@@ -71,7 +72,7 @@ impl QuerySet {
     pub fn primary_key(self, column: impl IntoIden) -> Self {
         let node = match self.node {
             Node::Select(mut select) => {
-                select.key = Some(column.into_iden().inner().into_owned());
+                select.key = Some(vec![column.into_iden().inner().into_owned()]);
                 Node::Select(select)
             }
             other => other,
@@ -148,6 +149,27 @@ pub trait QueryChain: sealed::Sealed + Clone {
     fn column_as(self, expr: impl Into<Expr>, alias: impl IntoIden) -> Self {
         let alias = alias.into_iden().inner().into_owned();
         Self::from_node(self.into_node().column_as(expr.into(), alias))
+    }
+
+    /// Declares the output columns that identify a row of this set, e.g. `["kind", "item_id"]`
+    /// for a feed that unions several tables. Keyset cursors then hold the ordering columns
+    /// and this key only, and slices break ties by it.
+    ///
+    /// setql derives a key where it can prove one (a table's `primary_key`, carried through
+    /// filters, slices and combinations of that table), so this is needed only where it
+    /// cannot: rows of different tables, or adopted statements. A declared key is trusted; a
+    /// name that is not an output column is an [`Error::UnknownColumn`](crate::Error::UnknownColumn).
+    #[must_use]
+    fn unique_key<I, C>(self, columns: I) -> Self
+    where
+        I: IntoIterator<Item = C>,
+        C: IntoIden,
+    {
+        let names = columns
+            .into_iter()
+            .map(|column| column.into_iden().inner().into_owned())
+            .collect();
+        Self::from_node(self.into_node().unique_key(names))
     }
 
     /// Renders every combination in this set as written, with one query per branch, instead

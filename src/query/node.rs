@@ -5,7 +5,7 @@
 
 use sea_query::{DynIden, Expr, Order, SelectStatement};
 
-use crate::combine::{SetKind, SetOp};
+use crate::combine::SetOp;
 use crate::error::Error;
 
 /// A node of the query tree.
@@ -37,8 +37,9 @@ pub struct Select {
     pub(crate) distinct: bool,
     pub(crate) orders: Vec<Sort>,
     pub(crate) slice: Slice,
-    /// The source's primary key column, when the user declared it.
-    pub(crate) key: Option<String>,
+    /// The columns that identify a row: the table's primary key, a declared unique key, or
+    /// (over a derived node) the key of that node's rows.
+    pub(crate) key: Option<Vec<String>>,
     /// What chaining did here that `explain` should tell.
     pub(crate) notes: Vec<Note>,
 }
@@ -59,6 +60,8 @@ pub struct Compound {
     pub(crate) notes: Vec<Note>,
     /// Render the branches as written: the planner does not fuse them.
     pub(crate) keep_branches: bool,
+    /// A key the user declared for the combined rows (`unique_key`).
+    pub(crate) unique: Option<Vec<String>>,
 }
 
 /// Where a SELECT reads its rows from.
@@ -124,21 +127,29 @@ impl Sort {
     }
 }
 
-/// The ordering that makes a slice deterministic: the user's terms, then the declared key, or
-/// else every known output column. Without either, ties stay in the engine's order.
-pub(crate) fn total_order(orders: &[Sort], shape: &Shape, key: Option<&str>) -> Vec<Sort> {
+/// The ordering that makes a slice deterministic: the user's terms, then the key, or else
+/// every known output column. Without either, ties stay in the engine's order.
+///
+/// The tie-breakers run in the direction of the last term: any total order is correct, and
+/// one direction throughout lets an engine read `ORDER BY score DESC, id DESC` straight off an
+/// index on `score` (SQLite keeps the rowid in every index) instead of sorting.
+pub(crate) fn total_order(orders: &[Sort], shape: &Shape, key: Option<&[String]>) -> Vec<Sort> {
     let mut total = orders.to_vec();
-    let breakers: Vec<String> = match (key, shape.names()) {
-        (Some(key), _) => vec![key.to_owned()],
-        (None, Some(names)) => names.to_vec(),
-        (None, None) => Vec::new(),
+    let breakers: &[String] = match (key, shape.names()) {
+        (Some(key), _) => key,
+        (None, Some(names)) => names,
+        (None, None) => &[],
+    };
+    let direction = match orders.last().map(|sort| &sort.order) {
+        Some(Order::Desc) => Order::Desc,
+        _ => Order::Asc,
     };
     for name in breakers {
-        let key = SortKey::Name(name);
+        let key = SortKey::Name(name.clone());
         if !total.iter().any(|sort| sort.key == key) {
             total.push(Sort {
                 key,
-                order: Order::Asc,
+                order: direction.clone(),
             });
         }
     }
@@ -161,6 +172,12 @@ pub enum Misuse {
     Unsupported(&'static str),
     /// A keyset cursor that does not fit this set.
     InvalidCursor(&'static str),
+    /// `distinct()` after an ordering by a column that is not an output column.
+    DistinctLosesOrder(String),
+    /// `column_as` with an aggregate, which needs grouping.
+    Aggregate(String),
+    /// A qualified column that cannot be read on combined rows.
+    QualifiedColumn(String),
 }
 
 impl Misuse {
@@ -169,6 +186,9 @@ impl Misuse {
             Misuse::EmptyCombination(operation) => Error::EmptyCombination { operation },
             Misuse::Unsupported(operation) => Error::Unsupported { dialect, operation },
             Misuse::InvalidCursor(reason) => Error::InvalidCursor(reason.to_owned()),
+            Misuse::DistinctLosesOrder(column) => Error::DistinctLosesOrder { column },
+            Misuse::Aggregate(column) => Error::AggregateColumn { column },
+            Misuse::QualifiedColumn(column) => Error::QualifiedColumn { column },
         }
     }
 }
@@ -259,38 +279,6 @@ impl Select {
             .find(|column| column.name == name)
             .map(|column| &column.expr)
     }
-
-    /// The declared key, if this SELECT still outputs it.
-    pub(crate) fn output_key(&self) -> Option<&str> {
-        let key = self.key.as_deref()?;
-        // An output column named like the key is the key only if it is that column: an
-        // annotation aliased to the key's name is something else.
-        let outputs_key = match self.projection.columns.iter().find(|c| c.name == key) {
-            Some(column) => crate::query::predicate::is_column_named(&column.expr, key),
-            None => self.projection.whole_source,
-        };
-        outputs_key.then_some(key)
-    }
-}
-
-impl Compound {
-    /// See [`Node::output_key`].
-    pub(crate) fn output_key(&self) -> Option<&str> {
-        // A union all can hold the same row twice, so its key repeats.
-        if self.op.kind == SetKind::Union && self.op.all {
-            return None;
-        }
-        let (first, rest) = self.branches.split_first()?;
-        let key = first.output_key()?;
-        let shape = first.shape();
-        let table = first.source_table()?;
-        let shared = rest.iter().all(|branch| {
-            branch.output_key() == Some(key)
-                && branch.shape() == shape
-                && branch.source_table() == Some(table)
-        });
-        (shared && shape != Shape::Unknown).then_some(key)
-    }
 }
 
 impl Node {
@@ -309,7 +297,7 @@ impl Node {
     /// The node's ordering is repeated outside where it names output columns, so filtering or
     /// projecting a sliced set keeps its rows in order.
     pub(crate) fn wrap(self) -> Select {
-        let key = self.output_key().map(str::to_owned);
+        let key = self.output_key();
         let shape = self.shape();
         let orders = self
             .orders()
@@ -353,25 +341,6 @@ impl Node {
         }
     }
 
-    /// The one table every row comes from, when there is one.
-    pub(crate) fn source_table(&self) -> Option<&DynIden> {
-        match self {
-            Node::Select(select) => match &select.source {
-                Source::Table(table) => Some(table),
-                Source::Derived(inner) => inner.source_table(),
-                Source::Adopted(_) => None,
-            },
-            Node::Compound(compound) => {
-                let (first, rest) = compound.branches.split_first()?;
-                let table = first.source_table()?;
-                rest.iter()
-                    .all(|branch| branch.source_table() == Some(table))
-                    .then_some(table)
-            }
-            Node::Empty | Node::Invalid(_) => None,
-        }
-    }
-
     /// Whether no two rows of this set can be equal, which keyset pagination needs: a
     /// cursor cannot tell copies of one row apart.
     pub(crate) fn rows_are_distinct(&self) -> bool {
@@ -392,17 +361,6 @@ impl Node {
             Node::Select(select) => &select.orders,
             Node::Compound(compound) => &compound.orders,
             Node::Empty | Node::Invalid(_) => &[],
-        }
-    }
-
-    /// The declared key among the output columns, when there is one. A combination has it
-    /// when every branch outputs the same columns of the same table with the same key: its
-    /// rows are then rows of that table, and equal keys mean equal rows.
-    pub(crate) fn output_key(&self) -> Option<&str> {
-        match self {
-            Node::Select(select) => select.output_key(),
-            Node::Compound(compound) => compound.output_key(),
-            Node::Empty | Node::Invalid(_) => None,
         }
     }
 }

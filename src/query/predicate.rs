@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use sea_query::{ColumnRef, Expr};
+use sea_query::{ColumnRef, Expr, Func};
 
 /// The column names a predicate reads, whether that list is complete, and whether the
 /// references can be rewritten.
@@ -138,4 +138,149 @@ pub(crate) fn output_column(name: &str) -> Expr {
 /// Whether `expr` is a plain reference to a column called `name`.
 pub(crate) fn is_column_named(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Column(ColumnRef::Column(column)) if column.1.inner() == name)
+}
+
+/// Whether `expr` computes an aggregate over the rows it is evaluated on: one of sea-query's
+/// aggregate functions, or raw SQL that calls one. A scalar subquery aggregates its own
+/// rows, not these, so it is not inspected.
+pub(crate) fn has_aggregate(expr: &Expr) -> bool {
+    match expr {
+        Expr::FunctionCall(call) => {
+            let aggregate = match call.get_func() {
+                Func::Max | Func::Min | Func::Sum | Func::Avg | Func::Count => true,
+                Func::Custom(name) => is_aggregate_name(&name.inner()),
+                _ => false,
+            };
+            aggregate || call.get_args().iter().any(has_aggregate)
+        }
+        Expr::Custom(sql) => calls_aggregate(sql),
+        Expr::CustomWithExpr(sql, items) => calls_aggregate(sql) || items.iter().any(has_aggregate),
+        Expr::Tuple(items) => items.iter().any(has_aggregate),
+        Expr::Unary(_, inner) | Expr::AsEnum(_, inner) => has_aggregate(inner),
+        Expr::Binary(left, _, right) => has_aggregate(left) || has_aggregate(right),
+        _ => false,
+    }
+}
+
+/// The aggregate functions of SQLite, PostgreSQL and MySQL that a raw expression may call.
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "total",
+    "group_concat",
+    "string_agg",
+    "array_agg",
+    "json_agg",
+    "jsonb_agg",
+    "json_group_array",
+    "json_group_object",
+    "json_arrayagg",
+    "json_objectagg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "variance",
+    "var_pop",
+    "var_samp",
+];
+
+fn is_aggregate_name(name: &str) -> bool {
+    AGGREGATES
+        .iter()
+        .any(|aggregate| aggregate.eq_ignore_ascii_case(name))
+}
+
+/// Whether raw SQL calls an aggregate: a listed name, as a whole word, followed by `(`.
+fn calls_aggregate(sql: &str) -> bool {
+    let lower = sql.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    AGGREGATES.iter().any(|name| {
+        lower.match_indices(name).any(|(at, _)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = lower[at + name.len()..].trim_start();
+            !before.is_some_and(is_word) && after.starts_with('(')
+        })
+    })
+}
+
+/// `expr` read on combined rows, where no table exists: a table-qualified reference to an
+/// output column means that output column (SeaORM qualifies every column), so the qualifier
+/// is dropped. `Ok(None)` when nothing is qualified; `Err(column)` when a qualified output
+/// column sits where it cannot be rewritten.
+pub(crate) fn unqualified_outputs(expr: &Expr, outputs: &[String]) -> Result<Option<Expr>, String> {
+    let uses = QualifiedUse::of(expr, outputs);
+    let Some(first) = uses.qualified.first() else {
+        return Ok(None);
+    };
+    if uses.opaque {
+        return Err(first.clone());
+    }
+    let rewritten = rewrite_columns(expr, &|column| match column {
+        ColumnRef::Column(name)
+            if name.0.is_some() && outputs.iter().any(|o| *o == name.1.inner()) =>
+        {
+            Some(output_column(&name.1.inner()))
+        }
+        _ => None,
+    });
+    Ok(Some(rewritten))
+}
+
+/// The qualified references to output columns in a predicate, and whether one of them sits
+/// where [`rewrite_columns`] cannot reach (a function argument).
+#[derive(Default)]
+struct QualifiedUse {
+    qualified: Vec<String>,
+    opaque: bool,
+}
+
+impl QualifiedUse {
+    fn of(expr: &Expr, outputs: &[String]) -> Self {
+        let mut uses = QualifiedUse::default();
+        uses.visit(expr, outputs, false);
+        uses
+    }
+
+    fn visit(&mut self, expr: &Expr, outputs: &[String], unreachable: bool) {
+        match expr {
+            Expr::Column(ColumnRef::Column(name)) => {
+                let bare = name.1.inner();
+                if let Some(table) = &name.0
+                    && outputs.iter().any(|output| *output == bare)
+                {
+                    self.qualified.push(format!("{}.{bare}", table.1.inner()));
+                    self.opaque |= unreachable;
+                }
+            }
+            Expr::Tuple(items) => items
+                .iter()
+                .for_each(|i| self.visit(i, outputs, unreachable)),
+            Expr::CustomWithExpr(_, items) => {
+                items.iter().for_each(|i| self.visit(i, outputs, true))
+            }
+            Expr::FunctionCall(call) => {
+                call.get_args()
+                    .iter()
+                    .for_each(|i| self.visit(i, outputs, true));
+            }
+            Expr::Unary(_, inner) | Expr::AsEnum(_, inner) => {
+                self.visit(inner, outputs, unreachable)
+            }
+            Expr::Binary(left, _, right) => {
+                self.visit(left, outputs, unreachable);
+                self.visit(right, outputs, unreachable);
+            }
+            _ => {}
+        }
+    }
 }

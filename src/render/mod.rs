@@ -8,6 +8,7 @@
 //!   derived table; PostgreSQL and MySQL get sea-query's parentheses.
 //! - Two different operators never share one flat list, so precedence never matters.
 
+mod adopted;
 mod emulate;
 mod explain;
 #[cfg(test)]
@@ -154,12 +155,14 @@ impl<'c> Renderer<'c> {
             }
             Source::Adopted(adopted) if select.is_pass_through() => return Ok((**adopted).clone()),
             Source::Adopted(adopted) => {
+                adopted::check_statement(adopted)?;
                 let alias = self.alias("s");
                 statement.from_subquery((**adopted).clone(), alias.clone());
                 alias
             }
             Source::Derived(inner) => {
                 validate::derived_select(select, inner)?;
+                adopted::check_derivable(inner)?;
                 let inner = self.node(inner)?;
                 let alias = self.alias("t");
                 statement.from_subquery(inner, alias.clone());
@@ -191,7 +194,7 @@ impl<'c> Renderer<'c> {
             &select.orders,
             select.slice,
             &select.shape(),
-            select.output_key(),
+            select.output_key().as_deref(),
         );
         apply_order_and_slice(&mut statement, &orders, select.slice, self.dialect);
         Ok(statement)
@@ -244,7 +247,7 @@ impl<'c> Renderer<'c> {
             };
         let shape = first.shape();
         let key = compound.output_key();
-        let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key);
+        let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key.as_deref());
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
         Ok(statement)
     }
@@ -269,10 +272,14 @@ impl<'c> Renderer<'c> {
             Node::Compound(_) => true,
             Node::Select(select) => {
                 select.slice.is_sliced()
-                    || (matches!(select.source, Source::Adopted(_)) && select.is_pass_through())
+                    || matches!(&select.source, Source::Adopted(adopted)
+                        if select.is_pass_through() && !adopted::is_plain_member(adopted))
             }
             Node::Empty | Node::Invalid(_) => false,
         };
+        if needs_structure && (is_first || !self.dialect.supports_parenthesized_members()) {
+            adopted::check_derivable(branch)?;
+        }
         let statement = self.operand(branch)?;
         Ok(self.structured(statement, needs_structure, is_first))
     }
@@ -336,7 +343,12 @@ fn union_type(op: SetOp) -> UnionType {
 }
 
 /// A slice of an ordered set needs a total order, or pages overlap and skip.
-fn with_tie_breakers(orders: &[Sort], slice: Slice, shape: &Shape, key: Option<&str>) -> Vec<Sort> {
+fn with_tie_breakers(
+    orders: &[Sort],
+    slice: Slice,
+    shape: &Shape,
+    key: Option<&[String]>,
+) -> Vec<Sort> {
     if orders.is_empty() || !slice.is_sliced() {
         return orders.to_vec();
     }
@@ -423,6 +435,7 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
             return Ok(renderer.finish(statement));
         }
     }
+    adopted::check_derivable(&counted)?;
     let inner = renderer.node(&counted)?;
     let alias = renderer.alias("t");
     let statement = Query::select()

@@ -53,7 +53,7 @@ fn a_sliced_ordered_projection_breaks_ties_by_its_output_columns() {
         .limit(10);
     assert_eq!(
         set.to_sql(Dialect::Postgres).unwrap(),
-        r#"SELECT "a", "b" FROM "t" UNION (SELECT "a", "b" FROM "u") ORDER BY "b" DESC NULLS LAST, "a" ASC NULLS FIRST LIMIT 10"#
+        r#"SELECT "a", "b" FROM "t" UNION (SELECT "a", "b" FROM "u") ORDER BY "b" DESC NULLS LAST, "a" DESC NULLS LAST LIMIT 10"#
     );
     let keyed = QuerySet::table("t")
         .primary_key("id")

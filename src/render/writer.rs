@@ -59,10 +59,58 @@ pub(super) fn build(
         writer.finish().into_parts()
     }
     match dialect {
-        Dialect::Sqlite => with(statement, SqliteQueryBuilder, markers),
+        Dialect::Sqlite => {
+            let (sql, values) = with(statement, SqliteQueryBuilder, markers);
+            (strict_identifiers(&sql), values)
+        }
         Dialect::Postgres => with(statement, PostgresQueryBuilder, markers),
         Dialect::MySql => with(statement, MysqlQueryBuilder, markers),
     }
+}
+
+/// SQLite reads a double-quoted name that matches no column as a string literal, so a
+/// misspelt column silently compares against text where PostgreSQL and MySQL raise an error.
+/// A name in backquotes is always an identifier, on every SQLite build and however the
+/// connection was opened, so the SQL that runs on SQLite quotes identifiers that way. Text in
+/// single quotes is left as it is.
+pub(super) fn strict_identifiers(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                out.push(c);
+                // A string literal; `''` inside it is a quote, not its end.
+                while let Some(c) = chars.next() {
+                    out.push(c);
+                    if c == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            out.extend(chars.next());
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '"' => {
+                out.push('`');
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            out.push('"');
+                        }
+                        '"' => break,
+                        '`' => out.push_str("``"),
+                        other => out.push(other),
+                    }
+                }
+                out.push('`');
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Where the writer is in recognising `<operator> (SELECT <marker>, `.
