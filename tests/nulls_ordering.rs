@@ -75,6 +75,10 @@ fn expected(order: &Order, nulls: NullOrdering) -> Vec<i32> {
     rows.into_iter().map(|(id, _)| id).collect()
 }
 
+fn score_of(id: i32) -> Option<i32> {
+    ROWS.iter().find(|row| row.0 == id).and_then(|row| row.1)
+}
+
 fn ids(rows: &[Row]) -> Vec<i32> {
     rows.iter().map(|(id, _)| *id).collect()
 }
@@ -144,6 +148,24 @@ engines!(every_engine_returns_one_sequence, |pool, engine| {
             ids(&rows),
             want[..4],
             "{engine:?} plain sliced {order:?} {nulls:?}"
+        );
+        // DISTINCT orders by what it selects; MySQL's `IS NULL` term reads only that.
+        let distinct: Vec<(Option<i32>,)> = QuerySet::table(whole.clone())
+            .columns(["score"])
+            .distinct()
+            .order_by_with_nulls("score", order.clone(), nulls)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let mut scores: Vec<Option<i32>> = want.iter().map(|&id| score_of(id)).collect();
+        scores.dedup();
+        assert_eq!(
+            distinct
+                .into_iter()
+                .map(|(score,)| score)
+                .collect::<Vec<_>>(),
+            scores,
+            "{engine:?} distinct {order:?} {nulls:?}"
         );
         for (name, set) in ordered_sets(&whole, &low, &high, &order, nulls) {
             let rows: Vec<Row> = set
