@@ -20,6 +20,10 @@ pub struct Cursor {
 struct CursorKey {
     column: String,
     descending: bool,
+    /// NULL ranks above every value (`ASC NULLS LAST`, `DESC NULLS FIRST`); otherwise below,
+    /// setql's usual placement. Left out of the token when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nulls_highest: bool,
     value: CursorValue,
 }
 
@@ -79,6 +83,7 @@ impl Cursor {
                 SortKey::Name(column) => Some(CursorKey {
                     column: column.clone(),
                     descending: matches!(sort.order, Order::Desc),
+                    nulls_highest: sort.nulls_rank_highest(),
                     value,
                 }),
                 SortKey::Position(_) => None,
@@ -92,6 +97,7 @@ impl Cursor {
         self.keys.len() == order.len()
             && self.keys.iter().zip(order).all(|(key, sort)| {
                 sort.key == SortKey::Name(key.column.clone())
+                    && sort.nulls_rank_highest() == key.nulls_highest
                     && match sort.order {
                         Order::Asc => !key.descending,
                         Order::Desc => key.descending,
@@ -101,12 +107,15 @@ impl Cursor {
     }
 
     /// The rows strictly after this cursor (`forward`) or strictly before it, in the order it
-    /// was read under. NULLs sort first ascending and last descending, as setql orders them.
+    /// was read under, with NULLs where each ordering term placed them.
     pub(crate) fn predicate(&self, forward: bool) -> Expr {
-        // Row values are exact only when NULLs cannot be skipped over: every key ascending,
-        // going forward, from a row with no NULL.
+        // Row values are exact only when NULLs cannot be skipped over: every key ascending
+        // with NULLs below every value, going forward, from a row with no NULL.
         let row_values = forward
-            && self.keys.iter().all(|key| !key.descending)
+            && self
+                .keys
+                .iter()
+                .all(|key| !key.descending && !key.nulls_highest)
             && self.keys.iter().all(|key| key.value != CursorValue::Null);
         if row_values && self.keys.len() > 1 {
             let columns = self.keys.iter().map(|key| Expr::col(key.column.clone()));
@@ -148,12 +157,19 @@ impl CursorKey {
     fn beyond(&self, forward: bool) -> Expr {
         // Moving towards larger values: ascending forward, or descending backward.
         let towards_larger = forward != self.descending;
-        match (self.value.value(), towards_larger) {
-            // NULL is the smallest value: everything non-NULL is larger, nothing is smaller.
-            (None, true) => self.column().is_not_null(),
-            (None, false) => Expr::Constant(false.into()),
-            (Some(value), true) => self.column().gt(value),
-            (Some(value), false) => self.column().lt(value).or(self.column().is_null()),
+        // Whether NULL lies ahead of every value in the direction of travel.
+        let nulls_ahead = towards_larger == self.nulls_highest;
+        let past = match self.value.value() {
+            // From NULL, every value is ahead, or none is.
+            None if nulls_ahead => return Expr::Constant(false.into()),
+            None => return self.column().is_not_null(),
+            Some(value) if towards_larger => self.column().gt(value),
+            Some(value) => self.column().lt(value),
+        };
+        if nulls_ahead {
+            past.or(self.column().is_null())
+        } else {
+            past
         }
     }
 }

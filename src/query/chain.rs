@@ -52,8 +52,7 @@ impl Node {
         ))
     }
 
-    pub(crate) fn order_by(self, key: SortKey, order: Order) -> Node {
-        let sort = Sort { key, order };
+    pub(crate) fn order_by(self, sort: Sort) -> Node {
         match self {
             // Ordering after a slice reorders the sliced rows; it must not change the window.
             // The new term follows the slice's own terms, as it would on an unsliced set.
@@ -113,7 +112,7 @@ impl Node {
             .into_iter()
             .map(|sort| Sort {
                 key: renamed(&sort.key),
-                order: sort.order,
+                ..sort
             })
             .collect();
         if let Some(names) = projection {
@@ -207,7 +206,7 @@ impl Node {
             (None, Shape::Known(names)) if !names.is_empty() => SortKey::Name(names[0].clone()),
             _ => SortKey::Position(1),
         };
-        self.order_by(key, Order::Asc)
+        self.order_by(Sort::new(key, Order::Asc))
     }
 
     /// The ordering a keyset cursor is read under: the set's own, completed with the

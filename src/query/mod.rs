@@ -5,14 +5,14 @@ mod key;
 pub(crate) mod node;
 pub(crate) mod predicate;
 
-use sea_query::{Condition, Expr, IntoIden, Order, SelectStatement, Values};
+use sea_query::{Condition, Expr, IntoIden, NullOrdering, Order, SelectStatement, Values};
 
 use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion, SetOp};
 use crate::dialect::{Capabilities, Dialect};
 use crate::error::Result;
 use crate::render;
 pub(crate) use chain::KEYSET_NEEDS;
-use node::{Node, SortKey};
+use node::{Node, Sort, SortKey};
 use sealed::Sealed as _;
 
 pub(crate) mod sealed {
@@ -100,10 +100,45 @@ pub trait QueryChain: sealed::Sealed + Clone {
     }
 
     /// Adds an ordering term. On a combination, `column` is an output column name.
+    ///
+    /// NULLs come first ascending and last descending, on every engine; use
+    /// [`order_by_with_nulls`](Self::order_by_with_nulls) to place them yourself.
     #[must_use]
     fn order_by(self, column: impl IntoIden, order: Order) -> Self {
         let key = SortKey::Name(column.into_iden().inner().into_owned());
-        Self::from_node(self.into_node().order_by(key, order))
+        Self::from_node(self.into_node().order_by(Sort::new(key, order)))
+    }
+
+    /// Adds an ordering term that puts NULLs first or last, as sea-query's
+    /// `order_by_with_nulls` does. MySQL has no `NULLS FIRST`/`LAST`, so there the term
+    /// is preceded by `column IS NULL`.
+    ///
+    /// `last()`, `page_before` and keyset cursors keep the placement: reversed, NULLs
+    /// swap ends with the other rows.
+    ///
+    /// ```
+    /// use setql::prelude::*;
+    /// use sea_query::{NullOrdering, Order};
+    ///
+    /// let set = QuerySet::table("t").order_by_with_nulls("n", Order::Asc, NullOrdering::Last);
+    /// assert_eq!(
+    ///     set.to_sql(Dialect::Postgres).unwrap(),
+    ///     r#"SELECT * FROM "t" ORDER BY "n" ASC NULLS LAST"#
+    /// );
+    /// assert_eq!(
+    ///     set.to_sql(Dialect::Sqlite).unwrap(),
+    ///     r#"SELECT * FROM "t" ORDER BY "n" ASC NULLS LAST"#
+    /// );
+    /// assert_eq!(
+    ///     set.to_sql(Dialect::MySql).unwrap(),
+    ///     "SELECT * FROM `t` ORDER BY `n` IS NULL ASC, `n` ASC"
+    /// );
+    /// ```
+    #[must_use]
+    fn order_by_with_nulls(self, column: impl IntoIden, order: Order, nulls: NullOrdering) -> Self {
+        let key = SortKey::Name(column.into_iden().inner().into_owned());
+        let sort = Sort { key, order, nulls };
+        Self::from_node(self.into_node().order_by(sort))
     }
 
     /// Removes every ordering term.

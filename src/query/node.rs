@@ -3,7 +3,7 @@
 //! Chain calls build this tree; `render` lowers it for one dialect. Nothing here knows which
 //! engine will run it.
 
-use sea_query::{DynIden, Expr, Order, SelectStatement};
+use sea_query::{DynIden, Expr, NullOrdering, Order, SelectStatement};
 
 use crate::combine::SetOp;
 use crate::error::Error;
@@ -95,6 +95,8 @@ pub(crate) struct OutputColumn {
 pub(crate) struct Sort {
     pub(crate) key: SortKey,
     pub(crate) order: Order,
+    /// Where NULLs go, always explicit: every engine then returns one sequence.
+    pub(crate) nulls: NullOrdering,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -113,16 +115,50 @@ pub(crate) struct Slice {
 }
 
 impl Sort {
-    /// The opposite direction, or `None` for an ordering by a value list.
+    /// A term with setql's NULL placement: NULL is the smallest value, so it comes first
+    /// ascending and last descending.
+    pub(crate) fn new(key: SortKey, order: Order) -> Sort {
+        let nulls = Sort::usual_nulls(&order);
+        Sort { key, order, nulls }
+    }
+
+    /// Where `order` puts NULLs when the user does not say.
+    pub(crate) fn usual_nulls(order: &Order) -> NullOrdering {
+        match order {
+            Order::Desc => NullOrdering::Last,
+            _ => NullOrdering::First,
+        }
+    }
+
+    /// Whether NULLs are placed as the user did not ask otherwise (see [`Sort::new`]).
+    pub(crate) fn has_usual_nulls(&self) -> bool {
+        self.nulls == Sort::usual_nulls(&self.order)
+    }
+
+    /// Whether NULL ranks above every value in this term, the opposite of setql's usual
+    /// placement. Unlike `nulls`, this does not change when the term is reversed.
+    pub(crate) fn nulls_rank_highest(&self) -> bool {
+        match self.order {
+            Order::Desc => self.nulls == NullOrdering::First,
+            _ => self.nulls == NullOrdering::Last,
+        }
+    }
+
+    /// The opposite direction, NULLs included, or `None` for an ordering by a value list.
     pub(crate) fn reversed(&self) -> Option<Sort> {
         let order = match self.order {
             Order::Asc => Order::Desc,
             Order::Desc => Order::Asc,
             _ => return None,
         };
+        let nulls = match self.nulls {
+            NullOrdering::First => NullOrdering::Last,
+            NullOrdering::Last => NullOrdering::First,
+        };
         Some(Sort {
             key: self.key.clone(),
             order,
+            nulls,
         })
     }
 }
@@ -147,10 +183,7 @@ pub(crate) fn total_order(orders: &[Sort], shape: &Shape, key: Option<&[String]>
     for name in breakers {
         let key = SortKey::Name(name.clone());
         if !total.iter().any(|sort| sort.key == key) {
-            total.push(Sort {
-                key,
-                order: direction.clone(),
-            });
+            total.push(Sort::new(key, direction.clone()));
         }
     }
     total

@@ -19,8 +19,7 @@ mod writer;
 pub(crate) use explain::explain;
 
 use sea_query::{
-    Asterisk, DynIden, Expr, ExprTrait, NullOrdering, Order, Query, SelectStatement, UnionType,
-    Values,
+    Asterisk, DynIden, Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Values,
 };
 
 use crate::Dialect;
@@ -248,6 +247,13 @@ impl<'c> Renderer<'c> {
         let shape = first.shape();
         let key = compound.output_key();
         let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key.as_deref());
+        if orders_by_expression(&orders, self.dialect) {
+            let alias = self.alias("t");
+            statement = Query::select()
+                .column(Asterisk)
+                .from_subquery(statement, alias)
+                .to_owned();
+        }
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
         Ok(statement)
     }
@@ -365,11 +371,11 @@ fn apply_order_and_slice(
         match &sort.key {
             SortKey::Name(name) => {
                 let column = Expr::col(DynIden::from(name.clone()));
-                order_with_nulls(statement, column, &sort.order, dialect);
+                order_with_nulls(statement, column, sort, dialect);
             }
             SortKey::Position(position) => {
                 let position = Expr::Constant((*position).into());
-                order_with_nulls(statement, position, &sort.order, dialect);
+                order_with_nulls(statement, position, sort, dialect);
             }
         }
     }
@@ -389,18 +395,26 @@ fn apply_order_and_slice(
     }
 }
 
-/// NULLs sort first in ascending order on SQLite and MySQL, and last on PostgreSQL; setql
-/// gives PostgreSQL the same convention, so one query returns one sequence everywhere.
-fn order_with_nulls(statement: &mut SelectStatement, key: Expr, order: &Order, dialect: Dialect) {
-    let nulls = match (dialect, order) {
-        (Dialect::Postgres, Order::Asc) => Some(NullOrdering::First),
-        (Dialect::Postgres, Order::Desc) => Some(NullOrdering::Last),
-        _ => None,
-    };
+/// NULLs sort first in ascending order on SQLite and MySQL, and last on PostgreSQL. setql
+/// always tells PostgreSQL, and the others only when the term places NULLs otherwise, so one
+/// query returns one sequence everywhere. sea-query writes `NULLS FIRST`/`LAST` for
+/// PostgreSQL and SQLite (≥ 3.30), and an `IS NULL` term before the key for MySQL.
+fn order_with_nulls(statement: &mut SelectStatement, key: Expr, sort: &Sort, dialect: Dialect) {
+    let by_direction = matches!(sort.order, Order::Asc | Order::Desc);
+    let nulls = (!sort.has_usual_nulls() || (dialect == Dialect::Postgres && by_direction))
+        .then_some(sort.nulls);
     match nulls {
-        Some(nulls) => statement.order_by_expr_with_nulls(key, order.clone(), nulls),
-        None => statement.order_by_expr(key, order.clone()),
+        Some(nulls) => statement.order_by_expr_with_nulls(key, sort.order.clone(), nulls),
+        None => statement.order_by_expr(key, sort.order.clone()),
     };
+}
+
+/// Whether ordering this compound needs an expression where a compound's ORDER BY takes
+/// only output column names: MySQL's `IS NULL` term for NULLs placed unusually. PostgreSQL
+/// and SQLite refuse such expressions there; MariaDB accepts them, but MySQL documents only
+/// names, so the compound is read as a derived table and ordered as a plain SELECT.
+fn orders_by_expression(orders: &[Sort], dialect: Dialect) -> bool {
+    dialect == Dialect::MySql && orders.iter().any(|sort| !sort.has_usual_nulls())
 }
 
 /// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
