@@ -1,6 +1,6 @@
-//! The WORKLOADS.md benchmark: W1–W5 on every reachable engine in four strategies (setql,
-//! wrapped, or, hand), checked to return the same rows, and W6, the cost of building and
-//! rendering against sea-query building the same statement.
+//! The benchmark described in `benches/README.md`: W1–W5 on every reachable engine in four
+//! strategies (setql, wrapped, or, hand), checked to return the same rows, and W6, the cost of
+//! building and rendering against sea-query building the same statement.
 //!
 //! `cargo bench --bench workloads --all-features`, with `SETQL_POSTGRES_URL` and
 //! `SETQL_MYSQL_URL` set for the servers. `SETQL_BENCH_ROWS` sets the table size (default
@@ -62,7 +62,7 @@ impl Settings {
     }
 }
 
-/// The row with this `id`, from the WORKLOADS.md formulas (64-bit arithmetic).
+/// The row with this `id`, from the formulas in `benches/README.md` (64-bit arithmetic).
 fn item(id: i64) -> String {
     let status = ["open", "closed", "archived"][usize::try_from((id * 31) % 3).unwrap_or(0)];
     format!(
@@ -333,7 +333,8 @@ macro_rules! workloads {
     }};
 }
 
-/// Creates and fills the WORKLOADS.md table, with its indexes and fresh statistics.
+/// Creates and fills the `items` table of `benches/README.md`, with its indexes and fresh
+/// statistics.
 async fn seed<DB>(pool: &Pool<DB>, engine: &str, rows: i64)
 where
     DB: sqlx::Database,

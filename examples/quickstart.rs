@@ -1,8 +1,7 @@
 //! setql in one screen: combine query sets, keep filtering and ordering them, and run them
 //! on embedded SQLite. Run with `cargo run --example quickstart`.
 
-use sea_query::{Expr, ExprTrait, Order};
-use setql::prelude::*;
+use setql::prelude::*; // the set types, and sea-query's Expr, ExprTrait and Order
 use sqlx::sqlite::SqlitePoolOptions;
 
 #[derive(Debug, sqlx::FromRow)]
@@ -35,12 +34,13 @@ async fn main() -> Result<(), setql::Error> {
     let in_category = items().filter(Expr::col("category").eq(3));
     let owned = items().filter(Expr::col("owner_id").eq(42));
 
-    // "Category 3 or owner 42", then filtered, ordered and sliced after combining.
-    let open_page = (in_category.clone() | owned.clone())
+    // "Category 3 or owner 42", then filtered and ordered after combining: counted whole,
+    // then sliced.
+    let open = (in_category.clone() | owned.clone())
         .filter(Expr::col("status").eq("open"))
-        .order_by("score", Order::Desc)
-        .limit(2);
-    show("open, best first", &open_page, &pool).await?;
+        .order_by("score", Order::Desc);
+    println!("open in either: {}", open.count(&pool).await?);
+    show("open, best two", &open.limit(2), &pool).await?;
 
     // Both, then everything except the closed ones (rows with no status are kept).
     let both = (in_category.clone() & owned.clone()).exclude(Expr::col("status").eq("closed"));

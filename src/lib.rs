@@ -6,12 +6,11 @@
 //! A [`QuerySet`] describes rows; it runs nothing until executed. [`DelayedUnion`],
 //! [`DelayedIntersection`] and [`DelayedDifference`] keep their branches apart, push later
 //! filters into each branch where that gives the same rows, and combine only when the query
-//! runs. The SQL is written by sea-query and runs through sqlx on SQLite, PostgreSQL and
-//! MySQL/MariaDB, with the same rows on each.
+//! runs. The SQL is written by [`sea_query`] and runs through [`sqlx`] on SQLite, PostgreSQL
+//! and MySQL/MariaDB, with the same rows on each.
 //!
 //! ```
-//! use setql::prelude::*;
-//! use sea_query::{Expr, ExprTrait, Order};
+//! use setql::prelude::*; // the set types, and sea-query's `Expr`, `ExprTrait` and `Order`
 //!
 //! let customers = || QuerySet::table("customers").primary_key("id");
 //! let campaign_a = customers().filter(Expr::col("campaign").eq("a"));
@@ -31,6 +30,26 @@
 //!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" DESC LIMIT 10"#
 //! );
 //! ```
+//!
+//! ## Cargo features
+//!
+//! At least one engine feature must be on: `sqlite` (the default), `postgres`, `mysql` (MySQL
+//! and MariaDB). Without one, the crate stops with a `compile_error!` naming them. The
+//! features `chrono`, `time`, `rust_decimal` and `uuid` turn on sqlx's support for those
+//! types, so keyset cursors can page over date, time, decimal and UUID columns.
+//!
+//! ## The versions of sea-query and sqlx
+//!
+//! Expressions come from sea-query and rows are read by sqlx, in the versions setql was built
+//! with. Name their items through the re-exports [`setql::sea_query`](sea_query) and
+//! [`setql::sqlx`](sqlx), and the versions cannot drift.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "setql needs at least one database engine: turn on the `sqlite` (default), `postgres` or \
+     `mysql` feature, e.g. `setql = { version = \"0.1\", features = [\"postgres\"] }`"
+);
 
 mod combine;
 mod dialect;
@@ -48,10 +67,34 @@ pub use execute::{Backend, Execute, OnServer};
 pub use paginate::{Cursor, KeysetPage, Page};
 pub use query::{IntoPredicate, QueryChain, QuerySet};
 
+/// sea-query, the SQL builder setql writes with, re-exported so that the expressions and
+/// statements you hand to setql come from the version it was built with.
+///
+/// The items almost every query names (`Expr`, `ExprTrait`, `Order`) are also in the
+/// [`prelude`]; reach everything else as `setql::sea_query::…`, e.g.
+/// `setql::sea_query::Query` to build a statement for [`QuerySet::from_select`].
+pub use sea_query;
+
+/// sqlx, which runs setql's statements, re-exported so that the pools, connections and row
+/// types you hand to setql come from the version it was built with, e.g.
+/// `setql::sqlx::PgPool`.
+///
+/// `#[derive(sqlx::FromRow)]` on your row types still needs `sqlx` (with its `derive` feature)
+/// as a direct dependency: the derive writes paths that start at `::sqlx`.
+pub use sqlx;
+
 /// Everything a user of setql needs in scope: `use setql::prelude::*;`.
+///
+/// Besides setql's own types and traits, it brings in the three sea-query items that almost
+/// every query names: [`Expr`](sea_query::Expr) to write filters,
+/// [`ExprTrait`](sea_query::ExprTrait) for its methods (`eq`, `lt`, `like`, …) and
+/// [`Order`](sea_query::Order) for `order_by`. They are listed one by one, not glob-imported,
+/// so the prelude never grows with sea-query; any other sea-query item is at
+/// `setql::sea_query::…`.
 pub mod prelude {
     pub use crate::{
         Capabilities, Cursor, DelayedDifference, DelayedIntersection, DelayedUnion, Dialect,
         Execute, IntoPredicate, KeysetPage, Page, QueryChain, QuerySet,
     };
+    pub use sea_query::{Expr, ExprTrait, Order};
 }

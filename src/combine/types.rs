@@ -11,7 +11,6 @@ use super::{SetOp, combine};
 ///
 /// ```
 /// use setql::prelude::*;
-/// use sea_query::{Expr, ExprTrait, Order};
 ///
 /// let a = QuerySet::table("items").filter(Expr::col("category").eq(3));
 /// let b = QuerySet::table("items").filter(Expr::col("owner_id").eq(42));
@@ -50,7 +49,6 @@ pub struct DelayedUnion {
 ///
 /// ```
 /// use setql::prelude::*;
-/// use sea_query::{Expr, ExprTrait};
 ///
 /// let n = |v: i32| QuerySet::table("t").filter(Expr::col("n").eq(v));
 /// let set = ((n(1) | n(2)) & (n(2) | n(3))).keep_branches();
@@ -80,7 +78,6 @@ pub struct DelayedIntersection {
 ///
 /// ```
 /// use setql::prelude::*;
-/// use sea_query::{Expr, ExprTrait};
 ///
 /// let tags = |owner: i32| {
 ///     QuerySet::table("tags").filter(Expr::col("owner").eq(owner)).columns(["label"])

@@ -32,7 +32,6 @@ pub(crate) mod sealed {
 ///
 /// ```
 /// use setql::prelude::*;
-/// use sea_query::{Expr, ExprTrait};
 ///
 /// let open = QuerySet::table("items").filter(Expr::col("status").eq("open"));
 /// assert_eq!(
@@ -56,6 +55,33 @@ impl QuerySet {
 
     /// Adopts a statement built with sea-query (or by SeaORM). setql treats it as a whole:
     /// later filters and orderings read its output columns.
+    ///
+    /// Build the statement with setql's own sea-query, [`setql::sea_query`](crate::sea_query):
+    ///
+    /// ```
+    /// use setql::prelude::*;
+    /// use setql::sea_query::Query;
+    ///
+    /// let authors = Query::select()
+    ///     .columns(["id", "name"])
+    ///     .from("authors")
+    ///     .and_where(Expr::col("active").eq(true))
+    ///     .to_owned();
+    /// let named = QuerySet::from_select(authors).filter(Expr::col("name").like("A%"));
+    /// // A later filter reads the statement's output, so it goes around it.
+    /// assert_eq!(
+    ///     named.to_sql(Dialect::Sqlite).unwrap(),
+    ///     r#"SELECT * FROM (SELECT "id", "name" FROM "authors" WHERE "active" = TRUE) AS "s1" WHERE "name" LIKE 'A%'"#
+    /// );
+    /// assert_eq!(
+    ///     named.to_sql(Dialect::Postgres).unwrap(),
+    ///     r#"SELECT * FROM (SELECT "id", "name" FROM "authors" WHERE "active" = TRUE) AS "s1" WHERE "name" LIKE 'A%'"#
+    /// );
+    /// assert_eq!(
+    ///     named.to_sql(Dialect::MySql).unwrap(),
+    ///     "SELECT * FROM (SELECT `id`, `name` FROM `authors` WHERE `active` = TRUE) AS `s1` WHERE `name` LIKE 'A%'"
+    /// );
+    /// ```
     pub fn from_select(statement: SelectStatement) -> Self {
         QuerySet {
             node: Node::adopted(statement),

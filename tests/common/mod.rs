@@ -24,6 +24,8 @@
 //! ends, even when it panics.
 #![allow(dead_code, unreachable_pub)]
 
+// The cross-engine plans compare every engine with in-memory SQLite, so they need it.
+#[cfg(feature = "sqlite")]
 pub mod plan;
 
 /// Rows of type `$ty` from a query set, sorted.
