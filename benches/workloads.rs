@@ -176,10 +176,14 @@ macro_rules! workloads {
             };
         }
 
-        let items = || QuerySet::table(TABLE).primary_key("id");
+        let items = || QuerySet::table(TABLE)
+            .primary_key("id")
+            .not_null(["category", "owner_id", "status", "score", "name"]);
         let nulls_last = if dialect == Dialect::Postgres { " NULLS LAST" } else { "" };
         let nulls_first = if dialect == Dialect::Postgres { " NULLS FIRST" } else { "" };
-        let by_score = format!("ORDER BY score DESC{nulls_last}, id ASC{nulls_first}");
+        // setql breaks ties in the direction of the last term (W1, W4); W3 asks for `id` ascending.
+        let by_score = format!("ORDER BY score DESC{nulls_last}, id DESC{nulls_last}");
+        let by_score_then_id = format!("ORDER BY score DESC{nulls_last}, id ASC{nulls_first}");
         let mut agree = true;
 
         if settings.runs("W1") {
@@ -240,9 +244,9 @@ macro_rules! workloads {
             let rows: Vec<Item> = w3.fetch_all(pool).await.expect("setql runs");
             Answer::Rows(rows.into_iter().map(|item| item.id).collect())
         },
-            "wrapped" => rows_sql!(format!("SELECT * FROM (SELECT * FROM {TABLE} WHERE category = 1 UNION SELECT * FROM {TABLE} WHERE category = 2 UNION SELECT * FROM {TABLE} WHERE owner_id < 500) AS t {by_score} LIMIT 20 OFFSET {offset}")),
-            "or" => rows_sql!(format!("SELECT * FROM {TABLE} WHERE category = 1 OR category = 2 OR owner_id < 500 {by_score} LIMIT 20 OFFSET {offset}")),
-            "hand" => rows_sql!(format!("SELECT * FROM {TABLE} WHERE category IN (1, 2) OR owner_id < 500 {by_score} LIMIT 20 OFFSET {offset}")),
+            "wrapped" => rows_sql!(format!("SELECT * FROM (SELECT * FROM {TABLE} WHERE category = 1 UNION SELECT * FROM {TABLE} WHERE category = 2 UNION SELECT * FROM {TABLE} WHERE owner_id < 500) AS t {by_score_then_id} LIMIT 20 OFFSET {offset}")),
+            "or" => rows_sql!(format!("SELECT * FROM {TABLE} WHERE category = 1 OR category = 2 OR owner_id < 500 {by_score_then_id} LIMIT 20 OFFSET {offset}")),
+            "hand" => rows_sql!(format!("SELECT * FROM {TABLE} WHERE category IN (1, 2) OR owner_id < 500 {by_score_then_id} LIMIT 20 OFFSET {offset}")),
         );
         agree &= report("W3", engine, &timings);
 
@@ -381,7 +385,11 @@ fn render_workload(settings: &Settings) -> bool {
     let iterations = if settings.runs < 5 { 2_000 } else { 20_000 };
     for dialect in Dialect::ALL {
         let make_set = || {
-            let items = || QuerySet::table(TABLE).primary_key("id");
+            let items = || {
+                QuerySet::table(TABLE)
+                    .primary_key("id")
+                    .not_null(["category", "owner_id", "status", "score", "name"])
+            };
             DelayedUnion::new((0..5).map(|k| items().filter(Expr::col("category").eq(k))))
                 .filter(Expr::col("status").eq("open"))
                 .filter(Expr::col("score").gt(1000))
@@ -407,9 +415,9 @@ fn render_workload(settings: &Settings) -> bool {
                 Some(n) => statement.order_by_with_nulls("score", Order::Desc, n),
                 None => statement.order_by("score", Order::Desc),
             };
-            match nulls(true) {
-                Some(n) => statement.order_by_with_nulls("id", Order::Asc, n),
-                None => statement.order_by("id", Order::Asc),
+            match nulls(false) {
+                Some(n) => statement.order_by_with_nulls("id", Order::Desc, n),
+                None => statement.order_by("id", Order::Desc),
             };
             statement.limit(20);
             statement

@@ -136,6 +136,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         // The combination's own key, which a declared `unique_key` may name, so that the
         // tie-breakers rendered here are the ones keyset cursors were read under.
         key: compound.output_key().or_else(|| first.key.clone()),
+        not_null: first.not_null.clone(),
         notes,
     })))
 }

@@ -3,7 +3,7 @@
 //! An operation is merged into the current SELECT only where the result is the same as
 //! applying it afterwards; otherwise the current node is wrapped as a derived table first.
 
-use sea_query::{Expr, ExprTrait, Order};
+use sea_query::{Expr, Order};
 
 use super::node::{
     Compound, Misuse, Node, OutputColumn, Predicate, Select, Shape, Slice, Sort, SortKey,
@@ -47,9 +47,8 @@ impl Node {
 
     /// `exclude(p)` keeps the rows where `p` is false *or* NULL, as Django's exclude does.
     pub(crate) fn exclude(self, predicate: Expr) -> Node {
-        self.filter(Predicate::new(
-            predicate.is_not(Expr::Constant(true.into())),
-        ))
+        let exclusion = self.exclusion(predicate);
+        self.filter(Predicate::new(exclusion))
     }
 
     pub(crate) fn order_by(self, sort: Sort) -> Node {

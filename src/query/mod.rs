@@ -3,6 +3,7 @@
 mod chain;
 mod key;
 pub(crate) mod node;
+mod nullability;
 pub(crate) mod predicate;
 
 use sea_query::{Condition, Expr, IntoIden, NullOrdering, Order, SelectStatement, Values};
@@ -104,6 +105,38 @@ impl QuerySet {
             other => other,
         };
         QuerySet { node }
+    }
+}
+
+impl QuerySet {
+    /// Declares columns of the table NOT NULL, as the schema says. An `exclude` that reads
+    /// only such columns can then be written `status <> 'closed'` rather than
+    /// `(status = 'closed') IS NOT TRUE`, which engines plan better; the declaration is
+    /// carried through projections, slices and combinations where it still holds.
+    ///
+    /// A column declared NOT NULL that holds a NULL makes `exclude` drop that row.
+    ///
+    /// ```
+    /// use setql::prelude::*;
+    ///
+    /// let items = QuerySet::table("items").not_null(["status"]);
+    /// assert_eq!(
+    ///     items.exclude(Expr::col("status").eq("closed")).to_sql(Dialect::Postgres).unwrap(),
+    ///     r#"SELECT * FROM "items" WHERE "status" <> 'closed'"#
+    /// );
+    /// ```
+    pub fn not_null<I, C>(self, columns: I) -> Self
+    where
+        I: IntoIterator<Item = C>,
+        C: IntoIden,
+    {
+        let names = columns
+            .into_iter()
+            .map(|column| column.into_iden().inner().into_owned())
+            .collect();
+        QuerySet {
+            node: self.node.not_null(names),
+        }
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Select {
     /// The columns that identify a row: the table's primary key, a declared unique key, or
     /// (over a derived node) the key of that node's rows.
     pub(crate) key: Option<Vec<String>>,
+    /// Columns declared NOT NULL: of the table, or (over a derived node) of its output.
+    pub(crate) not_null: Vec<String>,
     /// What chaining did here that `explain` should tell.
     pub(crate) notes: Vec<Note>,
 }
@@ -259,6 +261,7 @@ impl Select {
             orders: Vec::new(),
             slice: Slice::default(),
             key: None,
+            not_null: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -331,6 +334,7 @@ impl Node {
     /// projecting a sliced set keeps its rows in order.
     pub(crate) fn wrap(self) -> Select {
         let key = self.output_key();
+        let not_null = self.non_null_outputs();
         let shape = self.shape();
         let orders = self
             .orders()
@@ -345,6 +349,7 @@ impl Node {
             .collect();
         Select {
             key,
+            not_null,
             orders,
             ..Select::from_source(Source::Derived(Box::new(self)))
         }
