@@ -13,16 +13,31 @@ pub use on_server::OnServer;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
-use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
+use sqlx::{Acquire, AssertSqlSafe, Database, Executor, FromRow};
 use tracing::Instrument;
 
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
-use crate::query::node::Node;
+use crate::query::node::{Node, Shape};
 use crate::render::{self, Statement};
 use backend::Bound;
 use backend::private::Sealed as _;
 use on_server::Target;
+
+/// Renders the set as it is, after checking that its output can be one column.
+fn prepare_scalar<DB: Backend>(target: &(impl Target + ?Sized)) -> Result<Option<Prepared<DB>>> {
+    let node = target.node();
+    let output = match node.shape() {
+        Shape::Known(names) if names.len() > 1 => names,
+        Shape::WholeTable { table, extras } if !extras.is_empty() => {
+            std::iter::once(format!("{}.*", table.inner()))
+                .chain(extras)
+                .collect()
+        }
+        _ => return prepare(target, node, false),
+    };
+    Err(Error::NotOneColumn { output })
+}
 
 /// A statement ready to send: its SQL and its bound values.
 struct Prepared<DB: Database> {
@@ -173,17 +188,21 @@ pub trait Execute: Target {
         fetch_optional_prepared(prepare(self, &node, false), executor)
     }
 
-    /// Exactly one row.
+    /// Exactly one row. At most [`Error::GET_LIMIT`]` + 1` rows are read, so a set that
+    /// matches many rows costs what a set of 21 costs.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for no row, [`Error::MultipleRows`] with the count for more than one.
+    /// [`Error::NotFound`] for no row; [`Error::MultipleRows`] for more than one, with the
+    /// exact count up to 20 and "more than 20" past that.
     fn get<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<R>>
     where
         E: Executor<'c> + 'e,
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let prepared = prepare::<E::Database>(self, self.node(), false);
+        // limit composes with any slice already there: the cap applies to the set's rows.
+        let capped = self.node().clone().limit(Error::GET_LIMIT + 1);
+        let prepared = prepare::<E::Database>(self, &capped, false);
         async move {
             let Some(Prepared { sql, arguments }) = prepared? else {
                 return Err(Error::NotFound);
@@ -200,33 +219,93 @@ pub trait Execute: Target {
             while rows.try_next().await.map_err(failed)?.is_some() {
                 count += 1;
             }
-            if count > 1 {
-                return Err(Error::MultipleRows { count });
+            match count {
+                1 => R::from_row(&first).map_err(failed),
+                count if count > Error::GET_LIMIT => Err(Error::MultipleRows {
+                    count: Error::GET_LIMIT,
+                    exact: false,
+                }),
+                count => Err(Error::MultipleRows { count, exact: true }),
             }
-            R::from_row(&first).map_err(failed)
         }
         .boxed()
+    }
+
+    /// The values of the set's one output column, like sqlx's `query_scalar`:
+    /// `set.columns(["id"]).fetch_scalars::<_, i64>(&pool)`.
+    ///
+    /// # Errors
+    /// [`Error::NotOneColumn`] for a set whose output is known to have more than one column
+    /// (nothing is sent); otherwise as [`fetch_all`](Self::fetch_all).
+    fn fetch_scalars<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<Vec<T>>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        (T,): for<'r> FromRow<'r, <E::Database as Database>::Row>,
+        T: Send + Unpin + 'e,
+    {
+        let rows = fetch_all_prepared::<_, (T,)>(prepare_scalar(self), executor);
+        async move { Ok(rows.await?.into_iter().map(|(value,)| value).collect()) }.boxed()
+    }
+
+    /// The one output column of the first row the database returns.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is no row; otherwise as
+    /// [`fetch_scalars`](Self::fetch_scalars).
+    fn fetch_scalar<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<T>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        (T,): for<'r> FromRow<'r, <E::Database as Database>::Row>,
+        T: Send + Unpin + 'e,
+    {
+        let row = fetch_optional_prepared::<_, (T,)>(prepare_scalar(self), executor);
+        async move { row.await?.map(|(value,)| value).ok_or(Error::NotFound) }.boxed()
+    }
+
+    /// The one output column of the first row the database returns, or `None`.
+    ///
+    /// # Errors
+    /// As [`fetch_scalars`](Self::fetch_scalars).
+    fn fetch_optional_scalar<'e, 'c: 'e, E, T>(
+        &self,
+        executor: E,
+    ) -> BoxFuture<'e, Result<Option<T>>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        (T,): for<'r> FromRow<'r, <E::Database as Database>::Row>,
+        T: Send + Unpin + 'e,
+    {
+        let row = fetch_optional_prepared::<_, (T,)>(prepare_scalar(self), executor);
+        async move { Ok(row.await?.map(|(value,)| value)) }.boxed()
     }
 
     /// Page `number` (from 1) of `per_page` rows, with the total count. An unordered set is
     /// ordered as [`first`](Self::first) orders it, and ties are broken by the declared key
     /// or the output columns, so pages never overlap or skip.
     ///
-    /// It runs two statements (count, then the page), so it takes a `Copy` executor such as
-    /// `&Pool`; on a single connection, call `count` and slice the set yourself.
+    /// It runs two statements (count, then the page) on one connection, so it takes what
+    /// sqlx can acquire a connection from: `&Pool`, `&mut PoolConnection`,
+    /// `&mut Transaction` or `&mut` a connection. Inside a transaction, both statements see
+    /// its rows.
     ///
     /// # Errors
-    /// [`Error::InvalidPage`] for page 0 or size 0 (nothing is sent), or a page past the end.
-    fn page<'e, 'c: 'e, E, R>(
+    /// [`Error::InvalidPage`] for page 0 or size 0 (nothing is sent), or a page past the end;
+    /// [`Error::Connection`] when no connection can be acquired.
+    fn page<'e, 'c: 'e, A, R>(
         &self,
         number: u64,
         per_page: u64,
-        executor: E,
+        executor: A,
     ) -> BoxFuture<'e, Result<crate::Page<R>>>
     where
-        E: Executor<'c> + Copy + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        A: Acquire<'c> + Send + 'e,
+        A::Database: Backend,
+        for<'x> &'x mut <A::Database as Database>::Connection:
+            Executor<'x, Database = A::Database>,
+        R: for<'r> FromRow<'r, <A::Database as Database>::Row> + Send + Unpin + 'e,
     {
         let requested = crate::paginate::check_request(number, per_page);
         let counted = prepare(self, self.node(), true);
@@ -239,9 +318,21 @@ pub trait Execute: Target {
         let rows = prepare(self, &window, false);
         async move {
             requested?;
-            let total = count_prepared(counted, executor).await?;
+            let (counted, rows) = (counted?, rows?);
+            // A set that is empty by construction needs no connection at all.
+            if counted.is_none() {
+                return Ok(crate::Page {
+                    items: Vec::new(),
+                    number,
+                    per_page,
+                    total: 0,
+                    num_pages: crate::paginate::num_pages(0, number, per_page)?,
+                });
+            }
+            let mut connection = executor.acquire().await?;
+            let total = count_prepared(Ok(counted), &mut *connection).await?;
             let num_pages = crate::paginate::num_pages(total, number, per_page)?;
-            let items = fetch_all_prepared(rows, executor).await?;
+            let items = fetch_all_prepared(Ok(rows), &mut *connection).await?;
             Ok(crate::Page {
                 items,
                 number,
