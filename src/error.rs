@@ -227,7 +227,10 @@ fn refused_connection(error: &dyn sqlx::error::DatabaseError) -> bool {
         );
     }
     #[cfg(feature = "sqlite")]
-    if error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+    if error
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
         // SQLITE_CANTOPEN and its extended codes: the database file could not be opened.
         const SQLITE_CANTOPEN: i64 = 14;
         return error

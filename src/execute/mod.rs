@@ -303,8 +303,7 @@ pub trait Execute: Target {
     where
         A: Acquire<'c> + Send + 'e,
         A::Database: Backend,
-        for<'x> &'x mut <A::Database as Database>::Connection:
-            Executor<'x, Database = A::Database>,
+        for<'x> &'x mut <A::Database as Database>::Connection: Executor<'x, Database = A::Database>,
         R: for<'r> FromRow<'r, <A::Database as Database>::Row> + Send + Unpin + 'e,
     {
         let requested = crate::paginate::check_request(number, per_page);
