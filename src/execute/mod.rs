@@ -4,6 +4,7 @@
 //! that is empty by construction returns at once without touching the executor.
 
 mod backend;
+mod cursor_values;
 mod keyset;
 mod on_server;
 

@@ -3,9 +3,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_query::{Expr, ExprTrait, Order, Value};
+use sea_query::{Expr, ExprTrait, Order};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use super::value::CursorValue;
 use crate::error::{Error, Result};
 use crate::query::node::{Sort, SortKey};
 
@@ -23,34 +24,6 @@ struct CursorKey {
     value: CursorValue,
 }
 
-/// One ordering value, in a form every engine can compare against.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CursorValue {
-    /// SQL NULL.
-    Null,
-    /// Any integer column.
-    Int(i64),
-    /// Any floating-point column.
-    Float(f64),
-    /// Any text column.
-    Text(String),
-    /// A boolean column.
-    Bool(bool),
-}
-
-impl CursorValue {
-    fn value(&self) -> Option<Value> {
-        match self {
-            CursorValue::Null => None,
-            CursorValue::Int(v) => Some((*v).into()),
-            CursorValue::Float(v) => Some((*v).into()),
-            CursorValue::Text(v) => Some(v.clone().into()),
-            CursorValue::Bool(v) => Some((*v).into()),
-        }
-    }
-}
-
 impl Cursor {
     /// A URL-safe token for this cursor.
     #[must_use]
@@ -63,12 +36,28 @@ impl Cursor {
     /// Reads a token from [`encode`](Self::encode).
     ///
     /// # Errors
-    /// [`Error::InvalidCursor`] when the token is not one.
+    /// [`Error::InvalidCursor`] when the token is not one setql wrote (e.g. it was cut short
+    /// or edited), or when it holds a value this build cannot bind, such as a timestamp
+    /// without the `chrono` or `time` feature.
     pub fn decode(token: &str) -> Result<Cursor> {
+        let not_ours =
+            |why: &str| Error::InvalidCursor(format!("not a cursor token setql wrote: {why}"));
         let json = URL_SAFE_NO_PAD
-            .decode(token)
-            .map_err(|e| Error::InvalidCursor(e.to_string()))?;
-        serde_json::from_slice(&json).map_err(|e| Error::InvalidCursor(e.to_string()))
+            .decode(token.trim())
+            .map_err(|_| not_ours("it is not URL-safe base64 text"))?;
+        serde_json::from_slice(&json).map_err(|error| {
+            let message = error.to_string();
+            // A value setql refused names itself; serde_json appends where it stood.
+            match message.find(super::value::REJECTED) {
+                Some(start) if error.is_data() => {
+                    let message = &message[start..];
+                    let end = message.rfind(" at line ").unwrap_or(message.len());
+                    Error::InvalidCursor(message[..end].to_owned())
+                }
+                _ if error.is_data() => not_ours("its contents are not a cursor's"),
+                _ => not_ours("its contents were cut short or changed"),
+            }
+        })
     }
 
     pub(crate) fn new(order: &[Sort], values: Vec<CursorValue>) -> Cursor {

@@ -2,6 +2,7 @@
 //! (`Cursor`, `KeysetPage`, `Execute::page_after` / `page_before`).
 
 pub(crate) mod cursor;
+pub(crate) mod value;
 
 pub use cursor::Cursor;
 
