@@ -78,7 +78,9 @@ fn mysql_kind(type_name: &str) -> Option<Kind> {
         "CHAR" | "VARCHAR" | "TINYTEXT" | "TEXT" | "MEDIUMTEXT" | "LONGTEXT" => Kind::Text,
         "BOOLEAN" => Kind::Bool,
         "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => Kind::Bytes,
-        "DATETIME" | "TIMESTAMP" => Kind::Timestamp,
+        "DATETIME" => Kind::Timestamp,
+        // An instant, read and bound in the session's zone, which sqlx sets to UTC.
+        "TIMESTAMP" => Kind::TimestampTz,
         "DATE" => Kind::Date,
         "TIME" => Kind::Time,
         "DECIMAL" => Kind::Decimal,
