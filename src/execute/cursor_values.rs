@@ -22,6 +22,9 @@ enum Kind {
     PaddedText,
     Bool,
     Bytes,
+    /// MySQL's binary strings. MariaDB sends its `UUID` and `INET6` columns as these, with
+    /// text values that it compares by the column's own type; see [`mysql_kind`].
+    BinaryString,
     Timestamp,
     TimestampTz,
     Date,
@@ -77,7 +80,12 @@ fn mysql_kind(type_name: &str) -> Option<Kind> {
         "FLOAT" | "DOUBLE" => Kind::Float,
         "CHAR" | "VARCHAR" | "TINYTEXT" | "TEXT" | "MEDIUMTEXT" | "LONGTEXT" => Kind::Text,
         "BOOLEAN" => Kind::Bool,
-        "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => Kind::Bytes,
+        // A value that is text is bound as text: MariaDB then compares a `UUID` column as a
+        // UUID, as ORDER BY does, and a true binary column compares the text by its bytes,
+        // which are the value's. Other values are bound as bytes.
+        "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => {
+            Kind::BinaryString
+        }
         "DATETIME" => Kind::Timestamp,
         // An instant, read and bound in the session's zone, which sqlx sets to UTC.
         "TIMESTAMP" => Kind::TimestampTz,
@@ -141,6 +149,11 @@ macro_rules! read_typed {
                 }
                 Kind::Bool => CursorValue::Bool(row.try_get(column).map_err(failed)?),
                 Kind::Bytes => CursorValue::Bytes(row.try_get(column).map_err(failed)?),
+                Kind::BinaryString => {
+                    let bytes: Vec<u8> = row.try_get(column).map_err(failed)?;
+                    String::from_utf8(bytes)
+                        .map_or_else(|text| CursorValue::Bytes(text.into_bytes()), CursorValue::Text)
+                }
                 #[cfg(any(feature = "chrono", feature = "time"))]
                 Kind::Timestamp => CursorValue::timestamp(Civil::from(
                     row.try_get::<temporal::Timestamp, _>(column).map_err(failed)?,
