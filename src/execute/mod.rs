@@ -82,6 +82,69 @@ fn prepare<DB: Backend>(
 /// `&Pool`, `&mut PoolConnection`, `&mut Transaction`, or a connection.
 ///
 /// Methods take `&self`, so one set can be counted and then fetched.
+///
+/// # Which types run
+/// Every query set: [`QuerySet`](crate::QuerySet), [`DelayedUnion`](crate::DelayedUnion),
+/// [`DelayedIntersection`](crate::DelayedIntersection) and
+/// [`DelayedDifference`](crate::DelayedDifference), and a set bound to one server's
+/// [`Capabilities`] with [`on`](Self::on) ([`OnServer`]). The trait is implemented for them
+/// and no other type, and is in the prelude.
+///
+/// # What runs
+/// A method sends the set's own SQL, the SQL [`to_sql`](crate::QueryChain::to_sql) shows,
+/// with what the method needs added: `first`, `last` and the pages order an unordered set
+/// by its declared key and break ties with it, `get` reads at most 21 rows, `count` and
+/// `exists` wrap the set in `SELECT COUNT(*)`.
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// let posts = || QuerySet::table("posts").primary_key("id");
+/// let feed = (posts().filter(Expr::col("author_id").eq(7))
+///     | posts().filter(Expr::col("pinned").eq(true)))
+/// .keep_branches()
+/// .order_by("created_at", Order::Desc);
+/// // `feed.fetch_all(&pool)` sends:
+/// assert_eq!(
+///     feed.to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "posts" WHERE "author_id" = 7 UNION SELECT * FROM "posts" WHERE "pinned" = TRUE ORDER BY "created_at" DESC"#
+/// );
+/// // `feed.first(&pool)` sends the same set, its ties broken by the key, and one row:
+/// assert_eq!(
+///     feed.clone().limit(1).to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "posts" WHERE "author_id" = 7 UNION SELECT * FROM "posts" WHERE "pinned" = TRUE ORDER BY "created_at" DESC, "id" ASC LIMIT 1"#
+/// );
+/// ```
+///
+/// Running it, on a pool or inside a transaction:
+///
+/// ```no_run
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// #[derive(sqlx::FromRow)]
+/// struct Post {
+///     id: i64,
+///     title: String,
+/// }
+///
+/// # async fn run(pool: sqlx::SqlitePool) -> setql::Result<()> {
+/// let posts = QuerySet::table("posts").primary_key("id");
+/// let feed = posts.clone().filter(Expr::col("pinned").eq(true)).order_by("title", Order::Asc);
+///
+/// let all: Vec<Post> = feed.fetch_all(&pool).await?;
+/// let total: u64 = feed.count(&pool).await?;
+/// let titles: Vec<String> = feed.clone().columns(["title"]).fetch_scalars(&pool).await?;
+///
+/// let mut tx = pool.begin().await?;
+/// let page: Page<Post> = feed.page(1, 20, &mut tx).await?;
+/// let one: Post = posts.filter(Expr::col("id").eq(1)).get(&mut *tx).await?;
+/// tx.commit().await?;
+/// # let _ = (all, total, titles, page, one.id, one.title);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Execute: Target {
     /// Runs on the server `capabilities` describes (read once with `Capabilities::detect`,
     /// or built by hand), instead of a current server of the executor's dialect.

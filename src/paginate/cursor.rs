@@ -12,6 +12,29 @@ use crate::query::node::{Sort, SortKey};
 
 /// A position in an ordered set: the ordering values of one row, and the ordering they were
 /// read under. Serialize it with serde, or pass [`Cursor::encode`]'s token through a URL.
+///
+/// [`page_after`](crate::Execute::page_after) returns the cursors of the pages around the
+/// one it reads; [`after`](crate::QueryChain::after) keeps the rows past a cursor with a
+/// keyset comparison, so a deep page costs what the first one costs:
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// let scores = QuerySet::table("scores")
+///     .primary_key("id")
+///     .filter(Expr::col("game").eq(3))
+///     .order_by("points", Order::Desc);
+/// // The cursor of the row (points 90, id 42), as a page's `next` would hold it.
+/// let token = "eyJrZXlzIjpbeyJjb2x1bW4iOiJwb2ludHMiLCJkZXNjZW5kaW5nIjp0cnVlLCJ2YWx1ZSI6eyJpbnQiOjkwfX0seyJjb2x1bW4iOiJpZCIsImRlc2NlbmRpbmciOmZhbHNlLCJ2YWx1ZSI6eyJpbnQiOjQyfX1dfQ";
+/// let cursor = Cursor::decode(token).unwrap();
+/// // `scores.page_after(Some(&cursor), 20, &pool)` sends (with one row more, to know
+/// // whether a next page exists):
+/// assert_eq!(
+///     scores.after(&cursor).limit(20).to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "scores" WHERE "game" = 3 AND ("points" < 90 OR "points" IS NULL OR ("points" = 90 AND "id" > 42)) ORDER BY "points" DESC, "id" ASC LIMIT 20"#
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     keys: Vec<CursorKey>,

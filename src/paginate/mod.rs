@@ -37,7 +37,27 @@ fn as_token<S: Serializer>(cursor: &Option<Cursor>, serializer: S) -> Result<S::
     }
 }
 
-/// One page of rows, 1-based, with what a page navigator needs.
+/// One page of rows, 1-based, with what a page navigator needs, from
+/// [`Execute::page`](crate::Execute::page).
+///
+/// `page(number, per_page)` counts the set, then reads its window: the set ordered (by its
+/// key when it has no ordering), ties broken by the key, `LIMIT per_page OFFSET (number - 1)
+/// * per_page`.
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// let scores = QuerySet::table("scores")
+///     .primary_key("id")
+///     .filter(Expr::col("game").eq(3))
+///     .order_by("points", Order::Desc);
+/// // `scores.page(3, 10, &pool)` counts the set, then reads:
+/// assert_eq!(
+///     scores.offset(20).limit(10).to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "scores" WHERE "game" = 3 ORDER BY "points" DESC, "id" ASC LIMIT 10 OFFSET 20"#
+/// );
+/// ```
 ///
 /// It serializes with serde when its rows do, as its fields:
 /// `{"items":[...],"number":2,"per_page":10,"total":45,"num_pages":5}`.
