@@ -122,10 +122,10 @@ where
         let page: KeysetPage<(i32,)> = set
             .page_after(cursor.as_ref(), per_page, pool)
             .await
-            .unwrap();
+            .expect("a page");
         seen.extend(page.items.iter().map(|(id,)| *id));
         match page.next {
-            Some(next) => cursor = Some(Cursor::decode(&next.encode()).unwrap()),
+            Some(next) => cursor = Some(Cursor::decode(&next.encode()).expect("its own token")),
             None => break,
         }
     }

@@ -26,11 +26,11 @@ fn chain(error: &Error) -> Vec<String> {
 /// The URL of the test server with its database replaced by one that does not exist.
 fn missing_database(engine: Engine) -> String {
     let url = match engine {
-        Engine::Postgres => std::env::var("SETQL_POSTGRES_URL").unwrap(),
-        Engine::MySql => std::env::var("SETQL_MYSQL_URL").unwrap(),
+        Engine::Postgres => std::env::var("SETQL_POSTGRES_URL").expect("set for this engine"),
+        Engine::MySql => std::env::var("SETQL_MYSQL_URL").expect("set for this engine"),
         Engine::Sqlite => return "sqlite:///setql-no-such-directory/missing.db".to_owned(),
     };
-    let (server, _) = url.rsplit_once('/').unwrap();
+    let (server, _) = url.rsplit_once('/').expect("a URL ends with its database");
     format!("{server}/setql_no_such_database")
 }
 

@@ -4,14 +4,21 @@
 //! and how the cursor binds it back. SQLite compares by storage class, so a cursor there
 //! holds the stored value as it is.
 
-use sqlx::{Database, Row as _, TypeInfo as _, ValueRef as _};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use sqlx::Database;
+use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
 
 use crate::error::{Error, Result};
 use crate::paginate::cursor::CursorValue;
-#[cfg(any(feature = "chrono", feature = "time"))]
+#[cfg(all(
+    any(feature = "postgres", feature = "mysql"),
+    any(feature = "chrono", feature = "time")
+))]
 use crate::paginate::value::{Civil, temporal};
 
-/// How a column's values are read, by its SQL type.
+/// How a column's values are read, by its SQL type. Some kinds exist on one engine only.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Int,
@@ -33,6 +40,7 @@ enum Kind {
     Uuid,
 }
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 impl Kind {
     /// The features that give this kind a cursor form when this build lacks them all.
     fn missing_features(self) -> Option<&'static [&'static str]> {
