@@ -142,7 +142,8 @@ pub enum Error {
     /// is the variant a retry loop matches.
     ///
     /// Counted here: sqlx's `PoolTimedOut`, `PoolClosed`, `Io`, `Tls`, `Protocol` and
-    /// `WorkerCrashed`; PostgreSQL SQLSTATE class 08 and 28, `3D000` (no such database) and
+    /// `WorkerCrashed`; on PostgreSQL, any `FATAL` error, SQLSTATE class 08 (but a protocol
+    /// violation at `ERROR`, which a statement causes) and 28, `3D000` (no such database) and
     /// `57P01`–`57P03` (shut down or not accepting connections); MySQL/MariaDB errors 1045,
     /// 1049, 1053, 1927, 2002, 2003, 2006 and 2013; SQLite's `SQLITE_CANTOPEN`.
     #[error("no database connection{}", sql.as_ref().map(|sql| format!("; sql: {sql}")).unwrap_or_default())]
@@ -209,10 +210,15 @@ fn is_connection_failure(error: &sqlx::Error) -> bool {
 fn refused_connection(error: &dyn sqlx::error::DatabaseError) -> bool {
     #[cfg(feature = "postgres")]
     if let Some(error) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        use sqlx::postgres::PgSeverity;
         let code = error.code();
-        // 08: connection exception; 28: invalid authorization; 3D000: no such database;
-        // 57P01-57P03: the server shut down or is not accepting connections yet.
-        return code.starts_with("08")
+        // A FATAL error ends the connection, whatever its code. Otherwise: 08, connection
+        // exception, except a protocol violation the statement itself caused (08P01 at
+        // ERROR, e.g. a NUL in an identifier), which leaves the connection usable; 28,
+        // invalid authorization; 3D000, no such database; 57P01-57P03, the server shut
+        // down or is not accepting connections yet.
+        return matches!(error.severity(), PgSeverity::Fatal | PgSeverity::Panic)
+            || (code.starts_with("08") && code != "08P01")
             || code.starts_with("28")
             || matches!(code, "3D000" | "57P01" | "57P02" | "57P03");
     }
