@@ -114,7 +114,8 @@ pub enum Error {
     },
 
     /// A single column was asked for (e.g. `fetch_scalars`) from a set whose output has more
-    /// than one column. Nothing is sent.
+    /// than one column. Nothing is sent when setql knows the set's output columns; for a
+    /// whole table or an adopted statement, it comes from the rows the database returned.
     #[error("reading one column needs a set with one output column; the output is ({})", output.join(", "))]
     NotOneColumn {
         /// The output columns, with `table.*` for every column of a table.

@@ -123,6 +123,23 @@ engines!(
     more_than_one_column_is_refused_before_sending,
     |pool, engine| {
         let t = bigints(pool, 2).await;
+        // A whole table's columns are known only from the rows: refused when they come back.
+        let err = QuerySet::table(t.clone())
+            .fetch_scalars::<_, i64>(pool)
+            .await
+            .unwrap_err();
+        match &err {
+            Error::NotOneColumn { output } => assert_eq!(output, &["id", "n"], "{engine:?}"),
+            other => panic!("{engine:?}: {other:?}"),
+        }
+        let err = QuerySet::table(t.clone())
+            .fetch_optional_scalar::<_, i64>(pool)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::NotOneColumn { .. }),
+            "{engine:?}: {err:?}"
+        );
         let closed = pool.clone();
         closed.close().await;
         let two = QuerySet::table(t.clone()).columns(["id", "n"]);

@@ -14,7 +14,10 @@ pub use on_server::OnServer;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
-use sqlx::{Acquire, AssertSqlSafe, Database, Executor, FromRow};
+use sqlx::{
+    Acquire, AssertSqlSafe, Column as _, ColumnIndex, Database, Decode, Executor, FromRow,
+    Row as _, Type,
+};
 use tracing::Instrument;
 
 use crate::dialect::Capabilities;
@@ -38,6 +41,23 @@ fn prepare_scalar<DB: Backend>(target: &(impl Target + ?Sized)) -> Result<Option
         _ => return prepare(target, node, false),
     };
     Err(Error::NotOneColumn { output })
+}
+
+/// The one column of `row`. A set whose columns setql could not count (a whole table, an
+/// adopted statement) is checked here, on the rows the database returned.
+fn scalar_of<'r, DB, T>(row: &'r DB::Row, sql: &str) -> Result<T>
+where
+    DB: Database,
+    T: Decode<'r, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let columns = row.columns();
+    if columns.len() != 1 {
+        return Err(Error::NotOneColumn {
+            output: columns.iter().map(|c| c.name().to_owned()).collect(),
+        });
+    }
+    row.try_get(0).map_err(|source| Error::query(sql, source))
 }
 
 /// A statement ready to send: its SQL and its bound values.
@@ -299,17 +319,30 @@ pub trait Execute: Target {
     /// `set.columns(["id"]).fetch_scalars::<_, i64>(&pool)`.
     ///
     /// # Errors
-    /// [`Error::NotOneColumn`] for a set whose output is known to have more than one column
-    /// (nothing is sent); otherwise as [`fetch_all`](Self::fetch_all).
+    /// [`Error::NotOneColumn`] for a set whose output has more than one column: before
+    /// sending when setql knows the output, else from the rows that came back. Otherwise as
+    /// [`fetch_all`](Self::fetch_all).
     fn fetch_scalars<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<Vec<T>>>
     where
         E: Executor<'c> + 'e,
         E::Database: Backend,
-        (T,): for<'r> FromRow<'r, <E::Database as Database>::Row>,
-        T: Send + Unpin + 'e,
+        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+        usize: ColumnIndex<<E::Database as Database>::Row>,
     {
-        let rows = fetch_all_prepared::<_, (T,)>(prepare_scalar(self), executor);
-        async move { Ok(rows.await?.into_iter().map(|(value,)| value).collect()) }.boxed()
+        let prepared = prepare_scalar::<E::Database>(self);
+        async move {
+            let Some(Prepared { sql, arguments }) = prepared? else {
+                return Ok(Vec::new());
+            };
+            let span = tracing::debug_span!("setql.fetch_scalars", sql = %sql);
+            let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+                .fetch_all(executor)
+                .instrument(span)
+                .await
+                .map_err(|source| Error::query(&sql, source))?;
+            rows.iter().map(|row| scalar_of(row, &sql)).collect()
+        }
+        .boxed()
     }
 
     /// The one output column of the first row the database returns.
@@ -321,11 +354,11 @@ pub trait Execute: Target {
     where
         E: Executor<'c> + 'e,
         E::Database: Backend,
-        (T,): for<'r> FromRow<'r, <E::Database as Database>::Row>,
-        T: Send + Unpin + 'e,
+        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+        usize: ColumnIndex<<E::Database as Database>::Row>,
     {
-        let row = fetch_optional_prepared::<_, (T,)>(prepare_scalar(self), executor);
-        async move { row.await?.map(|(value,)| value).ok_or(Error::NotFound) }.boxed()
+        let value = self.fetch_optional_scalar(executor);
+        async move { value.await?.ok_or(Error::NotFound) }.boxed()
     }
 
     /// The one output column of the first row the database returns, or `None`.
@@ -339,11 +372,23 @@ pub trait Execute: Target {
     where
         E: Executor<'c> + 'e,
         E::Database: Backend,
-        (T,): for<'r> FromRow<'r, <E::Database as Database>::Row>,
-        T: Send + Unpin + 'e,
+        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+        usize: ColumnIndex<<E::Database as Database>::Row>,
     {
-        let row = fetch_optional_prepared::<_, (T,)>(prepare_scalar(self), executor);
-        async move { Ok(row.await?.map(|(value,)| value)) }.boxed()
+        let prepared = prepare_scalar::<E::Database>(self);
+        async move {
+            let Some(Prepared { sql, arguments }) = prepared? else {
+                return Ok(None);
+            };
+            let span = tracing::debug_span!("setql.fetch_optional_scalar", sql = %sql);
+            let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+                .fetch_optional(executor)
+                .instrument(span)
+                .await
+                .map_err(|source| Error::query(&sql, source))?;
+            row.as_ref().map(|row| scalar_of(row, &sql)).transpose()
+        }
+        .boxed()
     }
 
     /// Page `number` (from 1) of `per_page` rows, with the total count. An unordered set is
