@@ -178,7 +178,8 @@ pub trait Execute: Target {
     /// Every row.
     ///
     /// # Errors
-    /// Misuse in the chain (nothing is sent), or [`Error::Query`] with the failed SQL.
+    /// Misuse in the chain (nothing is sent), [`Error::Query`] with the failed SQL, or
+    /// [`Error::Connection`] when no connection could be made or kept.
     fn fetch_all<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<Vec<R>>>
     where
         E: Executor<'c> + 'e,
@@ -460,7 +461,10 @@ pub trait Execute: Target {
     ///
     /// # Errors
     /// [`Error::InvalidCursor`] for a cursor of another ordering or an ordering setql cannot
-    /// name (nothing is sent), [`Error::InvalidPage`] for a page size of 0.
+    /// name (nothing is sent), [`Error::InvalidPage`] for a page size of 0, and
+    /// [`Error::UnsupportedCursorColumn`] for an ordering column whose SQL type has no cursor
+    /// form in this build (from the first page that has a row, whether or not it needs a
+    /// cursor, so it shows up on the first read and not once the set outgrows a page).
     fn page_after<'e, 'c: 'e, E, R>(
         &self,
         cursor: Option<&crate::Cursor>,
