@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
 
 use super::backend::Backend;
 use super::on_server::Target;
-use super::{Prepared, prepare};
+use super::statement::{Prepared, prepare};
 use crate::error::{Error, Result};
 use crate::paginate::{Cursor, KeysetPage};
 use crate::query::node::{Sort, SortKey};
