@@ -312,6 +312,13 @@ engines!(
         err.to_string(),
         format!("keyset cursors cannot hold ordering column `span` of SQL type {sql_type}")
     );
+    // A page that needs no cursor (all three rows fit) is refused too, so the fault shows on
+    // the first read and not once the set outgrows a page.
+    let err = set.page_after::<_, (i32,)>(None, 10, pool).await.unwrap_err();
+    assert!(
+        matches!(err, Error::UnsupportedCursorColumn { .. }),
+        "{engine:?}: {err:?}"
+    );
 });
 
 #[cfg(not(any(feature = "chrono", feature = "time")))]
