@@ -114,27 +114,63 @@ pub enum Error {
     },
 
     /// A keyset cursor that cannot be used: not a token setql wrote, read under another
-    /// ordering, or over a column whose type has no cursor form.
+    /// ordering, or holding a value this build cannot bind.
     #[error("invalid cursor: {0}")]
     InvalidCursor(String),
+
+    /// An ordering column of a keyset page has an SQL type that cursors cannot hold in this
+    /// build, so no cursor can be read from its rows. setql learns column types only from the
+    /// database's answer, so this comes after the page's statement ran, from the first page
+    /// that has a row, before any row is decoded.
+    #[error(
+        "keyset cursors cannot hold ordering column `{column}` of SQL type {sql_type}{}",
+        match features {
+            [] => String::new(),
+            [one] => format!("; turn on setql's `{one}` feature"),
+            many => format!("; turn on setql's `{}` feature", many.join("` or `")),
+        }
+    )]
+    UnsupportedCursorColumn {
+        /// The ordering column.
+        column: String,
+        /// Its SQL type, as the driver names it (`sqlx::TypeInfo::name`), e.g. `TIMESTAMPTZ`.
+        sql_type: String,
+        /// The setql features that would give it a cursor form; empty when none does.
+        features: &'static [&'static str],
+    },
 
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
     NotFound,
 
-    /// `get` expected exactly one row but found more.
-    #[error("expected exactly one row, found {count}")]
+    /// `get` expected exactly one row but found more. `get` reads at most
+    /// [`GET_LIMIT`](Self::GET_LIMIT)` + 1` rows, as Django does: when `exact` is true, `count`
+    /// is how many rows matched (2 to `GET_LIMIT`); when it is false, more than `count`
+    /// (= `GET_LIMIT`) matched.
+    #[error("expected exactly one row, found {}{count}", if *exact { "" } else { "more than " })]
     MultipleRows {
-        /// How many rows matched.
+        /// How many rows matched, or the cap that was passed when `exact` is false.
         count: u64,
+        /// Whether `count` is the number of matching rows, rather than a lower bound.
+        exact: bool,
+    },
+
+    /// A single column was asked for (e.g. `fetch_scalars`) from a set whose output has more
+    /// than one column. Nothing is sent when setql knows the set's output columns; for a
+    /// whole table or an adopted statement, it comes from the rows the database returned.
+    #[error("reading one column needs a set with one output column; the output is ({})", output.join(", "))]
+    NotOneColumn {
+        /// The output columns, with `table.*` for every column of a table.
+        output: Vec<String>,
     },
 
     /// The database returned a value that cannot be represented, e.g. a negative `COUNT(*)`.
     #[error("the database returned an unexpected value: {0}")]
     Decode(String),
 
-    /// A statement failed in the database; `sql` is the statement that failed.
-    #[error("query failed: {source}; sql: {sql}")]
+    /// A statement failed in the database; `sql` is the statement that failed, and the
+    /// driver's error is the [`source`](std::error::Error::source).
+    #[error("query failed; sql: {sql}")]
     Query {
         /// The SQL that was sent, with placeholders.
         sql: String,
@@ -143,16 +179,114 @@ pub enum Error {
         source: sqlx::Error,
     },
 
-    /// A driver error outside a statement, e.g. acquiring a connection.
-    #[error(transparent)]
-    Sqlx(#[from] sqlx::Error),
+    /// No connection could be made or kept: the pool timed out or was closed, the network,
+    /// TLS or the wire protocol failed, the server refused the login or the database, or it
+    /// ended the connection. The statement itself may be fine, so retrying can succeed; this
+    /// is the variant a retry loop matches.
+    ///
+    /// Counted here: sqlx's `PoolTimedOut`, `PoolClosed`, `Io`, `Tls`, `Protocol` and
+    /// `WorkerCrashed`; on PostgreSQL, any `FATAL` error, SQLSTATE class 08 (but a protocol
+    /// violation at `ERROR`, which a statement causes) and 28, `3D000` (no such database) and
+    /// `57P01`–`57P03` (shut down or not accepting connections); MySQL/MariaDB errors 1045,
+    /// 1049, 1053, 1927, 2002, 2003, 2006 and 2013; SQLite's `SQLITE_CANTOPEN`.
+    #[error("no database connection{}", sql.as_ref().map(|sql| format!("; sql: {sql}")).unwrap_or_default())]
+    Connection {
+        /// The SQL that was to run, when the failure came while running a statement.
+        sql: Option<String>,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// Any other driver error outside a statement, e.g. from `?` on a sqlx call of the
+    /// caller's own. Converting a connection failure gives [`Error::Connection`] instead.
+    #[error("database driver error")]
+    Sqlx(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(source: sqlx::Error) -> Self {
+        if is_connection_failure(&source) {
+            Error::Connection { sql: None, source }
+        } else {
+            Error::Sqlx(source)
+        }
+    }
 }
 
 impl Error {
+    /// The most rows `get` reports exactly; see [`Error::MultipleRows`].
+    pub const GET_LIMIT: u64 = 20;
+
+    /// A failure while running `sql`: [`Error::Connection`] when the connection failed,
+    /// otherwise [`Error::Query`].
     pub(crate) fn query(sql: &str, source: sqlx::Error) -> Self {
-        Error::Query {
-            sql: sql.to_owned(),
-            source,
+        let sql = sql.to_owned();
+        if is_connection_failure(&source) {
+            Error::Connection {
+                sql: Some(sql),
+                source,
+            }
+        } else {
+            Error::Query { sql, source }
         }
     }
+}
+
+/// Whether `error` means the connection could not be made or was lost, rather than that a
+/// statement failed.
+fn is_connection_failure(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(database) => refused_connection(database.as_ref()),
+        _ => false,
+    }
+}
+
+/// Database errors that come from connecting or from losing the connection. The codes are
+/// each engine's own, so they are read per engine.
+fn refused_connection(error: &dyn sqlx::error::DatabaseError) -> bool {
+    #[cfg(feature = "postgres")]
+    if let Some(error) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        use sqlx::postgres::PgSeverity;
+        let code = error.code();
+        // A FATAL error ends the connection, whatever its code. Otherwise: 08, connection
+        // exception, except a protocol violation the statement itself caused (08P01 at
+        // ERROR, e.g. a NUL in an identifier), which leaves the connection usable; 28,
+        // invalid authorization; 3D000, no such database; 57P01-57P03, the server shut
+        // down or is not accepting connections yet.
+        return matches!(error.severity(), PgSeverity::Fatal | PgSeverity::Panic)
+            || (code.starts_with("08") && code != "08P01")
+            || code.starts_with("28")
+            || matches!(code, "3D000" | "57P01" | "57P02" | "57P03");
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(error) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // MySQL's SQLSTATE is too coarse (1049 is 42000, as a syntax error is), so the
+        // error number decides: access denied, unknown database, shutdown in progress,
+        // connection killed, and the client-side cannot-connect and lost-connection errors.
+        return matches!(
+            error.number(),
+            1045 | 1049 | 1053 | 1927 | 2002 | 2003 | 2006 | 2013
+        );
+    }
+    #[cfg(feature = "sqlite")]
+    if error
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        // SQLITE_CANTOPEN and its extended codes: the database file could not be opened.
+        const SQLITE_CANTOPEN: i64 = 14;
+        return error
+            .code()
+            .and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_CANTOPEN);
+    }
+    let _ = error;
+    false
 }

@@ -309,7 +309,13 @@ engines!(get_with_no_row_or_many, |pool, engine| {
     assert!(matches!(err, Error::NotFound), "{engine:?}: {err:?}");
     let err = n().union_all(n()).get::<_, Row>(pool).await.unwrap_err();
     assert!(
-        matches!(err, Error::MultipleRows { count: 20 }),
+        matches!(
+            err,
+            Error::MultipleRows {
+                count: 20,
+                exact: true
+            }
+        ),
         "{engine:?}: {err:?}"
     );
 });

@@ -145,7 +145,13 @@ engines!(count_exists_get_of_each_kind, |pool, engine| {
     );
     let many = union.get::<_, (i32, i32, i32)>(pool).await;
     assert!(
-        matches!(many, Err(setql::Error::MultipleRows { count: 4 })),
+        matches!(
+            many,
+            Err(setql::Error::MultipleRows {
+                count: 4,
+                exact: true
+            })
+        ),
         "{many:?}"
     );
 });

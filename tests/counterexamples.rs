@@ -354,7 +354,13 @@ engines!(ok_duplicates_and_empty_operands, |pool, engine| {
     assert_eq!(all.count(pool).await.unwrap(), 10, "{engine:?}");
     let got: setql::Result<(i32,)> = all.get(pool).await;
     assert!(
-        matches!(got, Err(setql::Error::MultipleRows { count: 10 })),
+        matches!(
+            got,
+            Err(setql::Error::MultipleRows {
+                count: 10,
+                exact: true
+            })
+        ),
         "{engine:?}: {got:?}"
     );
     let one: (i32,) = all.distinct().get(pool).await.unwrap();
@@ -390,7 +396,13 @@ engines!(ok_shortcuts_on_nested_sliced_sets, |pool, engine| {
     let last: Option<(i32, i32, i32)> = set.last(pool).await.unwrap();
     assert_eq!((first.map(|r| r.1), last.map(|r| r.1)), (Some(7), Some(9)));
     let got: setql::Result<(i32, i32, i32)> = set.get(pool).await;
-    assert!(matches!(got, Err(setql::Error::MultipleRows { count: 2 })));
+    assert!(matches!(
+        got,
+        Err(setql::Error::MultipleRows {
+            count: 2,
+            exact: true
+        })
+    ));
     let nine: (i32, i32, i32) = set.filter(num().gt(7)).get(pool).await.unwrap();
     assert_eq!(nine.1, 9, "{engine:?}");
     let reordered = top.clear_order_by().order_by("num", Order::Asc);

@@ -1,5 +1,6 @@
 //! Faults: a connection killed while a stream is read, a failing statement inside the
-//! caller's transaction, and a pool that has no connection to give.
+//! caller's transaction, and a pool that has no connection to give. Connection failures come
+//! out as `Error::Connection`, statement failures as `Error::Query`.
 
 mod common;
 
@@ -65,8 +66,9 @@ macro_rules! killed_stream {
             $engine
         );
         assert!(read < 2 * ROWS, "{:?}: every row arrived ({read})", $engine);
+        // A killed connection is a connection failure, which a retry loop can match.
         assert!(
-            matches!(failure, Some(Error::Query { .. })),
+            matches!(failure, Some(Error::Connection { sql: Some(_), .. })),
             "{:?}: {failure:?}",
             $engine
         );
@@ -147,13 +149,26 @@ engines!(an_exhausted_pool_is_a_typed_error, |pool, engine| {
     let held = small.acquire().await.unwrap();
     let set = QuerySet::table("anything") | QuerySet::table("else");
     let err = set.count(&small).await.unwrap_err();
-    // Acquiring happens inside the statement, so the error names the SQL it was for.
+    // A connection failure, not a statement failure; acquiring happens inside the
+    // statement, so the error names the SQL it was for.
     assert!(
         matches!(
             err,
-            Error::Query {
+            Error::Connection {
+                sql: Some(_),
                 source: sqlx::Error::PoolTimedOut,
-                ..
+            }
+        ),
+        "{engine:?}: {err:?}"
+    );
+    // page() acquires its connection first, so there is no SQL to name.
+    let err = set.page::<_, (i64,)>(1, 10, &small).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Connection {
+                sql: None,
+                source: sqlx::Error::PoolTimedOut,
             }
         ),
         "{engine:?}: {err:?}"

@@ -81,6 +81,26 @@ impl fmt::Display for Support {
 /// [`Capabilities::with_server_version`] or `Capabilities::detect` adapt to an older one,
 /// and the `without_*` methods force an emulation (e.g. to test it against the native
 /// operator).
+///
+/// ```
+/// use setql::prelude::*;
+/// use setql::{SetOperation, Support};
+///
+/// let both = QuerySet::table("posts")
+///     .columns(["id"])
+///     .intersection(QuerySet::table("drafts").columns(["id"]));
+/// assert_eq!(
+///     both.to_sql(Dialect::MySql).unwrap(),
+///     "SELECT `id` FROM `posts` INTERSECT (SELECT `id` FROM `drafts`)"
+/// );
+/// // MySQL before 8.0.31 has no INTERSECT: `both.on(&old).fetch_all(&pool)` sends EXISTS.
+/// let old = Capabilities::new(Dialect::MySql).with_server_version("8.0.30");
+/// assert!(matches!(old.support(SetOperation::Intersect), Support::EmulatedByExists { .. }));
+/// assert_eq!(
+///     both.on(&old).to_sql().unwrap(),
+///     "SELECT DISTINCT `a1`.* FROM (SELECT `id` FROM `posts`) AS `a1` WHERE EXISTS(SELECT 1 FROM (SELECT `id` FROM `drafts`) AS `b2` WHERE `a1`.`id` <=> `b2`.`id`)"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
     dialect: Dialect,

@@ -28,11 +28,11 @@ pub(super) mod private {
         /// Reads the text in the first column of `row`.
         fn read_text(row: &Self::Row) -> Result<String, sqlx::Error>;
 
-        /// Reads `column` of `row` as a keyset cursor value, whatever its SQL type.
+        /// Reads `column` of `row` as a keyset cursor value, by its SQL type.
         fn read_cursor_value(
             row: &Self::Row,
             column: &str,
-        ) -> Result<crate::paginate::cursor::CursorValue, sqlx::Error>;
+        ) -> crate::Result<crate::paginate::cursor::CursorValue>;
     }
 }
 
@@ -48,10 +48,9 @@ impl<DB: Database> IntoArguments<DB> for Bound<DB> {
 
 /// Declares one supported database.
 macro_rules! backend {
-    ($feature:literal, $db:ty, $dialect:expr, [$($unsigned:ty),*]) => {
+    ($feature:literal, $db:ty, $dialect:expr, $read:path) => {
         #[cfg(feature = $feature)]
         impl private::Sealed for $db {
-
             fn arguments(values: Values) -> <Self as Database>::Arguments {
                 <sea_query_sqlx::SqlxValues as IntoArguments<$db>>::into_arguments(
                     sea_query_sqlx::SqlxValues(values),
@@ -69,40 +68,8 @@ macro_rules! backend {
             fn read_cursor_value(
                 row: &Self::Row,
                 column: &str,
-            ) -> Result<crate::paginate::cursor::CursorValue, sqlx::Error> {
-                use crate::paginate::cursor::CursorValue;
-                use sqlx::Row as _;
-                // Engines are strict about Rust types, so each column kind is tried in turn.
-                if let Ok(v) = row.try_get::<Option<i64>, _>(column) {
-                    return Ok(v.map_or(CursorValue::Null, CursorValue::Int));
-                }
-                if let Ok(v) = row.try_get::<Option<i32>, _>(column) {
-                    return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Int(v.into())));
-                }
-                if let Ok(v) = row.try_get::<Option<i16>, _>(column) {
-                    return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Int(v.into())));
-                }
-                $(
-                    if let Ok(v) = row.try_get::<Option<$unsigned>, _>(column) {
-                        return match v {
-                            None => Ok(CursorValue::Null),
-                            Some(v) => i64::try_from(v).map(CursorValue::Int).map_err(|_| {
-                                sqlx::Error::Decode("an unsigned value past i64 has no cursor form".into())
-                            }),
-                        };
-                    }
-                )*
-                if let Ok(v) = row.try_get::<Option<f64>, _>(column) {
-                    return Ok(v.map_or(CursorValue::Null, CursorValue::Float));
-                }
-                if let Ok(v) = row.try_get::<Option<f32>, _>(column) {
-                    return Ok(v.map_or(CursorValue::Null, |v| CursorValue::Float(v.into())));
-                }
-                if let Ok(v) = row.try_get::<Option<String>, _>(column) {
-                    return Ok(v.map_or(CursorValue::Null, CursorValue::Text));
-                }
-                row.try_get::<Option<bool>, _>(column)
-                    .map(|v| v.map_or(CursorValue::Null, CursorValue::Bool))
+            ) -> crate::Result<crate::paginate::cursor::CursorValue> {
+                $read(row, column)
             }
         }
 
@@ -113,8 +80,21 @@ macro_rules! backend {
     };
 }
 
-backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite, []);
-backend!("postgres", sqlx::Postgres, Dialect::Postgres, []);
-// MySQL has unsigned integer columns, which sqlx reads only as unsigned Rust types (and
-// would otherwise read as `bool`).
-backend!("mysql", sqlx::MySql, Dialect::MySql, [u64, u32]);
+backend!(
+    "sqlite",
+    sqlx::Sqlite,
+    Dialect::Sqlite,
+    super::cursor_values::sqlite
+);
+backend!(
+    "postgres",
+    sqlx::Postgres,
+    Dialect::Postgres,
+    super::cursor_values::postgres
+);
+backend!(
+    "mysql",
+    sqlx::MySql,
+    Dialect::MySql,
+    super::cursor_values::mysql
+);

@@ -6,7 +6,7 @@ use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
 
 use super::backend::Backend;
 use super::on_server::Target;
-use super::{Prepared, prepare};
+use super::statement::{Prepared, prepare};
 use crate::error::{Error, Result};
 use crate::paginate::{Cursor, KeysetPage};
 use crate::query::node::{Sort, SortKey};
@@ -101,9 +101,7 @@ fn cursor_of<DB: Backend>(row: &DB::Row, order: &[Sort]) -> Result<Cursor> {
     let values = order
         .iter()
         .map(|sort| match &sort.key {
-            SortKey::Name(column) => DB::read_cursor_value(row, column).map_err(|e| {
-                Error::InvalidCursor(format!("cannot read ordering column `{column}`: {e}"))
-            }),
+            SortKey::Name(column) => DB::read_cursor_value(row, column),
             SortKey::Position(_) => Err(Error::InvalidCursor(
                 "keyset pagination needs named ordering columns".to_owned(),
             )),

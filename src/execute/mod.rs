@@ -4,8 +4,10 @@
 //! that is empty by construction returns at once without touching the executor.
 
 mod backend;
+mod cursor_values;
 mod keyset;
 mod on_server;
+mod statement;
 
 pub use backend::Backend;
 pub use on_server::OnServer;
@@ -13,59 +15,84 @@ pub use on_server::OnServer;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
-use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
+use sqlx::{Acquire, AssertSqlSafe, ColumnIndex, Database, Decode, Executor, FromRow, Type};
 use tracing::Instrument;
 
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
-use crate::query::node::Node;
-use crate::render::{self, Statement};
-use backend::Bound;
-use backend::private::Sealed as _;
 use on_server::Target;
-
-/// A statement ready to send: its SQL and its bound values.
-struct Prepared<DB: Database> {
-    sql: String,
-    arguments: Bound<DB>,
-}
-
-/// Renders `node` (counted, or as it is) for `DB` on the target's server, or `None` when
-/// there is nothing to run.
-fn prepare<DB: Backend>(
-    target: &(impl Target + ?Sized),
-    node: &Node,
-    counted: bool,
-) -> Result<Option<Prepared<DB>>> {
-    let capabilities = match target.capabilities() {
-        None => &Capabilities::new(DB::DIALECT),
-        Some(capabilities) if capabilities.dialect() == DB::DIALECT => capabilities,
-        Some(capabilities) => {
-            return Err(Error::WrongDialect {
-                executor: DB::DIALECT,
-                capabilities: capabilities.dialect(),
-            });
-        }
-    };
-    let statement: Statement = if counted {
-        render::render_count(node, capabilities)?
-    } else {
-        render::render(node, capabilities)?
-    };
-    if statement.is_empty() {
-        return Ok(None);
-    }
-    let (sql, values) = statement.build(DB::DIALECT);
-    Ok(Some(Prepared {
-        sql,
-        arguments: Bound(DB::arguments(values)),
-    }))
-}
+use statement::{
+    Prepared, count_prepared, fetch_all_prepared, fetch_optional_prepared, prepare, prepare_scalar,
+    scalar_of,
+};
 
 /// Execution for every query set, over any sqlx executor of a supported database:
 /// `&Pool`, `&mut PoolConnection`, `&mut Transaction`, or a connection.
 ///
 /// Methods take `&self`, so one set can be counted and then fetched.
+///
+/// # Which types run
+/// Every query set: [`QuerySet`](crate::QuerySet), [`DelayedUnion`](crate::DelayedUnion),
+/// [`DelayedIntersection`](crate::DelayedIntersection) and
+/// [`DelayedDifference`](crate::DelayedDifference), and a set bound to one server's
+/// [`Capabilities`] with [`on`](Self::on) ([`OnServer`]). The trait is implemented for them
+/// and no other type, and is in the prelude.
+///
+/// # What runs
+/// A method sends the set's own SQL, the SQL [`to_sql`](crate::QueryChain::to_sql) shows,
+/// with what the method needs added: `first`, `last` and the pages order an unordered set
+/// by its declared key and break ties with it, `get` reads at most 21 rows, `count` and
+/// `exists` wrap the set in `SELECT COUNT(*)`.
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// let posts = || QuerySet::table("posts").primary_key("id");
+/// let feed = (posts().filter(Expr::col("author_id").eq(7))
+///     | posts().filter(Expr::col("pinned").eq(true)))
+/// .keep_branches()
+/// .order_by("created_at", Order::Desc);
+/// // `feed.fetch_all(&pool)` sends:
+/// assert_eq!(
+///     feed.to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "posts" WHERE "author_id" = 7 UNION SELECT * FROM "posts" WHERE "pinned" = TRUE ORDER BY "created_at" DESC"#
+/// );
+/// // `feed.first(&pool)` sends the same set, its ties broken by the key, and one row:
+/// assert_eq!(
+///     feed.clone().limit(1).to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "posts" WHERE "author_id" = 7 UNION SELECT * FROM "posts" WHERE "pinned" = TRUE ORDER BY "created_at" DESC, "id" DESC LIMIT 1"#
+/// );
+/// ```
+///
+/// Running it, on a pool or inside a transaction:
+///
+/// ```no_run
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// #[derive(sqlx::FromRow)]
+/// struct Post {
+///     id: i64,
+///     title: String,
+/// }
+///
+/// # async fn run(pool: sqlx::SqlitePool) -> setql::Result<()> {
+/// let posts = QuerySet::table("posts").primary_key("id");
+/// let feed = posts.clone().filter(Expr::col("pinned").eq(true)).order_by("title", Order::Asc);
+///
+/// let all: Vec<Post> = feed.fetch_all(&pool).await?;
+/// let total: u64 = feed.count(&pool).await?;
+/// let titles: Vec<String> = feed.clone().columns(["title"]).fetch_scalars(&pool).await?;
+///
+/// let mut tx = pool.begin().await?;
+/// let page: Page<Post> = feed.page(1, 20, &mut tx).await?;
+/// let one: Post = posts.filter(Expr::col("id").eq(1)).get(&mut *tx).await?;
+/// tx.commit().await?;
+/// # let _ = (all, total, titles, page, one.id, one.title);
+/// # Ok(())
+/// # }
+/// ```
 pub trait Execute: Target {
     /// Runs on the server `capabilities` describes (read once with `Capabilities::detect`,
     /// or built by hand), instead of a current server of the executor's dialect.
@@ -79,7 +106,8 @@ pub trait Execute: Target {
     /// Every row.
     ///
     /// # Errors
-    /// Misuse in the chain (nothing is sent), or [`Error::Query`] with the failed SQL.
+    /// Misuse in the chain (nothing is sent), [`Error::Query`] with the failed SQL, or
+    /// [`Error::Connection`] when no connection could be made or kept.
     fn fetch_all<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<Vec<R>>>
     where
         E: Executor<'c> + 'e,
@@ -173,17 +201,21 @@ pub trait Execute: Target {
         fetch_optional_prepared(prepare(self, &node, false), executor)
     }
 
-    /// Exactly one row.
+    /// Exactly one row. At most [`Error::GET_LIMIT`]` + 1` rows are read, so a set that
+    /// matches many rows costs what a set of 21 costs.
     ///
     /// # Errors
-    /// [`Error::NotFound`] for no row, [`Error::MultipleRows`] with the count for more than one.
+    /// [`Error::NotFound`] for no row; [`Error::MultipleRows`] for more than one, with the
+    /// exact count up to 20 and "more than 20" past that.
     fn get<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<R>>
     where
         E: Executor<'c> + 'e,
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let prepared = prepare::<E::Database>(self, self.node(), false);
+        // limit composes with any slice already there: the cap applies to the set's rows.
+        let capped = self.node().clone().limit(Error::GET_LIMIT + 1);
+        let prepared = prepare::<E::Database>(self, &capped, false);
         async move {
             let Some(Prepared { sql, arguments }) = prepared? else {
                 return Err(Error::NotFound);
@@ -200,10 +232,90 @@ pub trait Execute: Target {
             while rows.try_next().await.map_err(failed)?.is_some() {
                 count += 1;
             }
-            if count > 1 {
-                return Err(Error::MultipleRows { count });
+            match count {
+                1 => R::from_row(&first).map_err(failed),
+                count if count > Error::GET_LIMIT => Err(Error::MultipleRows {
+                    count: Error::GET_LIMIT,
+                    exact: false,
+                }),
+                count => Err(Error::MultipleRows { count, exact: true }),
             }
-            R::from_row(&first).map_err(failed)
+        }
+        .boxed()
+    }
+
+    /// The values of the set's one output column, like sqlx's `query_scalar`:
+    /// `set.columns(["id"]).fetch_scalars::<_, i64>(&pool)`.
+    ///
+    /// # Errors
+    /// [`Error::NotOneColumn`] for a set whose output has more than one column: before
+    /// sending when setql knows the output, else from the rows that came back. Otherwise as
+    /// [`fetch_all`](Self::fetch_all).
+    fn fetch_scalars<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<Vec<T>>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+        usize: ColumnIndex<<E::Database as Database>::Row>,
+    {
+        let prepared = prepare_scalar::<E::Database>(self);
+        async move {
+            let Some(Prepared { sql, arguments }) = prepared? else {
+                return Ok(Vec::new());
+            };
+            let span = tracing::debug_span!("setql.fetch_scalars", sql = %sql);
+            let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+                .fetch_all(executor)
+                .instrument(span)
+                .await
+                .map_err(|source| Error::query(&sql, source))?;
+            rows.iter().map(|row| scalar_of(row, &sql)).collect()
+        }
+        .boxed()
+    }
+
+    /// The one output column of the first row the database returns.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when there is no row; otherwise as
+    /// [`fetch_scalars`](Self::fetch_scalars).
+    fn fetch_scalar<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<T>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+        usize: ColumnIndex<<E::Database as Database>::Row>,
+    {
+        let value = self.fetch_optional_scalar(executor);
+        async move { value.await?.ok_or(Error::NotFound) }.boxed()
+    }
+
+    /// The one output column of the first row the database returns, or `None`.
+    ///
+    /// # Errors
+    /// As [`fetch_scalars`](Self::fetch_scalars).
+    fn fetch_optional_scalar<'e, 'c: 'e, E, T>(
+        &self,
+        executor: E,
+    ) -> BoxFuture<'e, Result<Option<T>>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+        usize: ColumnIndex<<E::Database as Database>::Row>,
+    {
+        let prepared = prepare_scalar::<E::Database>(self);
+        async move {
+            let Some(Prepared { sql, arguments }) = prepared? else {
+                return Ok(None);
+            };
+            let span = tracing::debug_span!("setql.fetch_optional_scalar", sql = %sql);
+            let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+                .fetch_optional(executor)
+                .instrument(span)
+                .await
+                .map_err(|source| Error::query(&sql, source))?;
+            row.as_ref().map(|row| scalar_of(row, &sql)).transpose()
         }
         .boxed()
     }
@@ -212,21 +324,25 @@ pub trait Execute: Target {
     /// ordered as [`first`](Self::first) orders it, and ties are broken by the declared key
     /// or the output columns, so pages never overlap or skip.
     ///
-    /// It runs two statements (count, then the page), so it takes a `Copy` executor such as
-    /// `&Pool`; on a single connection, call `count` and slice the set yourself.
+    /// It runs two statements (count, then the page) on one connection, so it takes what
+    /// sqlx can acquire a connection from: `&Pool`, `&mut PoolConnection`,
+    /// `&mut Transaction` or `&mut` a connection. Inside a transaction, both statements see
+    /// its rows.
     ///
     /// # Errors
-    /// [`Error::InvalidPage`] for page 0 or size 0 (nothing is sent), or a page past the end.
-    fn page<'e, 'c: 'e, E, R>(
+    /// [`Error::InvalidPage`] for page 0 or size 0 (nothing is sent), or a page past the end;
+    /// [`Error::Connection`] when no connection can be acquired.
+    fn page<'e, 'c: 'e, A, R>(
         &self,
         number: u64,
         per_page: u64,
-        executor: E,
+        executor: A,
     ) -> BoxFuture<'e, Result<crate::Page<R>>>
     where
-        E: Executor<'c> + Copy + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        A: Acquire<'c> + Send + 'e,
+        A::Database: Backend,
+        for<'x> &'x mut <A::Database as Database>::Connection: Executor<'x, Database = A::Database>,
+        R: for<'r> FromRow<'r, <A::Database as Database>::Row> + Send + Unpin + 'e,
     {
         let requested = crate::paginate::check_request(number, per_page);
         let counted = prepare(self, self.node(), true);
@@ -239,9 +355,21 @@ pub trait Execute: Target {
         let rows = prepare(self, &window, false);
         async move {
             requested?;
-            let total = count_prepared(counted, executor).await?;
+            let (counted, rows) = (counted?, rows?);
+            // A set that is empty by construction needs no connection at all.
+            if counted.is_none() {
+                return Ok(crate::Page {
+                    items: Vec::new(),
+                    number,
+                    per_page,
+                    total: 0,
+                    num_pages: crate::paginate::num_pages(0, number, per_page)?,
+                });
+            }
+            let mut connection = executor.acquire().await?;
+            let total = count_prepared(Ok(counted), &mut *connection).await?;
             let num_pages = crate::paginate::num_pages(total, number, per_page)?;
-            let items = fetch_all_prepared(rows, executor).await?;
+            let items = fetch_all_prepared(Ok(rows), &mut *connection).await?;
             Ok(crate::Page {
                 items,
                 number,
@@ -261,7 +389,10 @@ pub trait Execute: Target {
     ///
     /// # Errors
     /// [`Error::InvalidCursor`] for a cursor of another ordering or an ordering setql cannot
-    /// name (nothing is sent), [`Error::InvalidPage`] for a page size of 0.
+    /// name (nothing is sent), [`Error::InvalidPage`] for a page size of 0, and
+    /// [`Error::UnsupportedCursorColumn`] for an ordering column whose SQL type has no cursor
+    /// form in this build (from the first page that has a row, whether or not it needs a
+    /// cursor, so it shows up on the first read and not once the set outgrows a page).
     fn page_after<'e, 'c: 'e, E, R>(
         &self,
         cursor: Option<&crate::Cursor>,
@@ -322,74 +453,3 @@ pub trait Execute: Target {
 }
 
 impl<T: Target> Execute for T {}
-
-fn fetch_all_prepared<'e, 'c: 'e, E, R>(
-    prepared: Result<Option<Prepared<E::Database>>>,
-    executor: E,
-) -> BoxFuture<'e, Result<Vec<R>>>
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-    R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
-{
-    async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
-            return Ok(Vec::new());
-        };
-        let span = tracing::debug_span!("setql.fetch_all", sql = %sql);
-        sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_all(executor)
-            .instrument(span)
-            .await
-            .map_err(|source| Error::query(&sql, source))
-    }
-    .boxed()
-}
-
-fn fetch_optional_prepared<'e, 'c: 'e, E, R>(
-    prepared: Result<Option<Prepared<E::Database>>>,
-    executor: E,
-) -> BoxFuture<'e, Result<Option<R>>>
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-    R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
-{
-    async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
-            return Ok(None);
-        };
-        let span = tracing::debug_span!("setql.fetch_optional", sql = %sql);
-        sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_optional(executor)
-            .instrument(span)
-            .await
-            .map_err(|source| Error::query(&sql, source))
-    }
-    .boxed()
-}
-
-fn count_prepared<'e, 'c: 'e, E>(
-    prepared: Result<Option<Prepared<E::Database>>>,
-    executor: E,
-) -> BoxFuture<'e, Result<u64>>
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-{
-    async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
-            return Ok(0);
-        };
-        let span = tracing::debug_span!("setql.count", sql = %sql);
-        let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_one(executor)
-            .instrument(span)
-            .await
-            .map_err(|source| Error::query(&sql, source))?;
-        let count = E::Database::read_count(&row).map_err(|source| Error::query(&sql, source))?;
-        // COUNT(*) is a signed 64-bit integer on every engine; it is never negative.
-        u64::try_from(count).map_err(|_| Error::Decode(format!("COUNT(*) returned {count}")))
-    }
-    .boxed()
-}

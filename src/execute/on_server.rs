@@ -90,7 +90,8 @@ impl Capabilities {
     /// [`Execute::on`](super::Execute::on).
     ///
     /// # Errors
-    /// [`Error::Query`] when the version cannot be read.
+    /// [`Error::Query`] when the version cannot be read, [`Error::Connection`] when the
+    /// server cannot be reached.
     pub async fn detect<'c, E>(executor: E) -> Result<Capabilities>
     where
         E: Executor<'c>,

@@ -3,14 +3,38 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_query::{Expr, ExprTrait, Order, Value};
+use sea_query::{Expr, ExprTrait, Order};
 use serde::{Deserialize, Serialize};
 
+pub(crate) use super::value::CursorValue;
 use crate::error::{Error, Result};
 use crate::query::node::{Sort, SortKey};
 
 /// A position in an ordered set: the ordering values of one row, and the ordering they were
 /// read under. Serialize it with serde, or pass [`Cursor::encode`]'s token through a URL.
+///
+/// [`page_after`](crate::Execute::page_after) returns the cursors of the pages around the
+/// one it reads; [`after`](crate::QueryChain::after) keeps the rows past a cursor with a
+/// keyset comparison, so a deep page costs what the first one costs:
+///
+/// ```
+/// use setql::prelude::*;
+/// use sea_query::{Expr, ExprTrait, Order};
+///
+/// let scores = QuerySet::table("scores")
+///     .primary_key("id")
+///     .filter(Expr::col("game").eq(3))
+///     .order_by("points", Order::Desc);
+/// // The cursor of the row (points 90, id 42), as a page's `next` would hold it.
+/// let token = "eyJrZXlzIjpbeyJjb2x1bW4iOiJwb2ludHMiLCJkZXNjZW5kaW5nIjp0cnVlLCJ2YWx1ZSI6eyJpbnQiOjkwfX0seyJjb2x1bW4iOiJpZCIsImRlc2NlbmRpbmciOnRydWUsInZhbHVlIjp7ImludCI6NDJ9fV19";
+/// let cursor = Cursor::decode(token).unwrap();
+/// // `scores.page_after(Some(&cursor), 20, &pool)` sends (with one row more, to know
+/// // whether a next page exists):
+/// assert_eq!(
+///     scores.after(&cursor).limit(20).to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "scores" WHERE "game" = 3 AND ("points" < 90 OR "points" IS NULL OR ("points" = 90 AND ("id" < 42 OR "id" IS NULL))) ORDER BY "points" DESC, "id" DESC LIMIT 20"#
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     keys: Vec<CursorKey>,
@@ -27,34 +51,6 @@ struct CursorKey {
     value: CursorValue,
 }
 
-/// One ordering value, in a form every engine can compare against.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CursorValue {
-    /// SQL NULL.
-    Null,
-    /// Any integer column.
-    Int(i64),
-    /// Any floating-point column.
-    Float(f64),
-    /// Any text column.
-    Text(String),
-    /// A boolean column.
-    Bool(bool),
-}
-
-impl CursorValue {
-    fn value(&self) -> Option<Value> {
-        match self {
-            CursorValue::Null => None,
-            CursorValue::Int(v) => Some((*v).into()),
-            CursorValue::Float(v) => Some((*v).into()),
-            CursorValue::Text(v) => Some(v.clone().into()),
-            CursorValue::Bool(v) => Some((*v).into()),
-        }
-    }
-}
-
 impl Cursor {
     /// A URL-safe token for this cursor.
     #[must_use]
@@ -67,12 +63,28 @@ impl Cursor {
     /// Reads a token from [`encode`](Self::encode).
     ///
     /// # Errors
-    /// [`Error::InvalidCursor`] when the token is not one.
+    /// [`Error::InvalidCursor`] when the token is not one setql wrote (e.g. it was cut short
+    /// or edited), or when it holds a value this build cannot bind, such as a timestamp
+    /// without the `chrono` or `time` feature.
     pub fn decode(token: &str) -> Result<Cursor> {
+        let not_ours =
+            |why: &str| Error::InvalidCursor(format!("not a cursor token setql wrote: {why}"));
         let json = URL_SAFE_NO_PAD
-            .decode(token)
-            .map_err(|e| Error::InvalidCursor(e.to_string()))?;
-        serde_json::from_slice(&json).map_err(|e| Error::InvalidCursor(e.to_string()))
+            .decode(token.trim())
+            .map_err(|_| not_ours("it is not URL-safe base64 text"))?;
+        serde_json::from_slice(&json).map_err(|error| {
+            let message = error.to_string();
+            // A value setql refused names itself; serde_json appends where it stood.
+            match message.find(super::value::REJECTED) {
+                Some(start) if error.is_data() => {
+                    let message = &message[start..];
+                    let end = message.rfind(" at line ").unwrap_or(message.len());
+                    Error::InvalidCursor(message[..end].to_owned())
+                }
+                _ if error.is_data() => not_ours("its contents are not a cursor's"),
+                _ => not_ours("its contents were cut short or changed"),
+            }
+        })
     }
 
     pub(crate) fn new(order: &[Sort], values: Vec<CursorValue>) -> Cursor {
