@@ -1,20 +1,62 @@
 //! Differential fuzzing against an in-memory oracle, and SQLancer-style query partitioning.
 //!
-//! Random set expressions (depth ≤ 4 over six base sets of a table with NULLs and
+//! Random set expressions (depth ≤ 4 over six base sets of two tables with NULLs and
 //! duplicates; filters, excludes, projections, slices over a total order, DISTINCT and
 //! `keep_branches`) run on every reachable engine and must return exactly the rows the
-//! oracle in `common/plan.rs` computes. `SETQL_FUZZ_CASES` sets the number of cases (64 by
-//! default; CI runs 500). A failure is shrunk and printed with its SQL for each engine.
+//! oracle in `common/plan.rs` computes, and `count()` must agree. `SETQL_FUZZ_CASES` sets the
+//! number of cases (64 by default; CI runs 500). A failure is shrunk and printed with its SQL
+//! for each engine: the first failure of each category.
+//!
+//! Categories beyond the plain expressions (all on by default; `SETQL_FUZZ_SKIP=a,b` leaves
+//! some out, for debugging while a fix lands):
+//! - `computed`: branches that compute a same-named column differently, so the declared key
+//!   repeats across the combination (`common/keyed.rs`), then ordered, sliced, walked;
+//! - `reorder`: `order_by` after a slice adds a term; the window stays the first ordering's;
+//! - `distinct`: `distinct()` after an ordering keeps it, is a no-op, or is refused;
+//! - `qualified`: filters with table-qualified columns on combinations, of one or two tables;
+//! - `nulls`: cursor walks over orderings of columns with NULLs, forward and backward.
 
 mod common;
 
-use common::plan::{Engines, Op, Pair, Plan, Pred, build, oracle};
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use common::keyed::{
+    Computed, DistinctExpected, DistinctOrdered, Finish, Keyed, KeyedPred, Triple, Walked,
+    in_order, table_walk, walk_order,
+};
+use common::plan::{Engines, Op, Pair, Plan, Pred, Table, TableRow, build, oracle};
+use common::rows::{Fetched, Term, Walk, agrees_up_to_ties, compare};
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
+use proptest::strategy::{Union, ValueTree};
 use proptest::test_runner::TestRunner;
 use sea_query::{Expr, ExprTrait};
 use setql::prelude::*;
 use std::io::Write as _;
+
+/// Which generator categories run; see the module documentation.
+#[derive(Debug, Clone, Copy)]
+struct Enabled {
+    computed: bool,
+    reorder: bool,
+    distinct: bool,
+    qualified: bool,
+    nulls: bool,
+}
+
+impl Enabled {
+    fn from_env() -> Enabled {
+        let skip = std::env::var("SETQL_FUZZ_SKIP").unwrap_or_default();
+        let on = |name: &str| !skip.split(',').any(|s| s.trim() == name);
+        Enabled {
+            computed: on("computed"),
+            reorder: on("reorder"),
+            distinct: on("distinct"),
+            qualified: on("qualified"),
+            nulls: on("nulls"),
+        }
+    }
+}
 
 fn predicate() -> impl Strategy<Value = Pred> {
     let column = || prop_oneof![Just("a"), Just("b")];
@@ -33,46 +75,277 @@ fn predicate() -> impl Strategy<Value = Pred> {
     })
 }
 
-fn plan() -> impl Strategy<Value = Plan> {
-    let leaf = (0_u64..6).prop_map(Plan::Base);
-    leaf.prop_recursive(4, 24, 3, |inner| {
+/// An ordering term over `columns`.
+fn term(columns: &'static [&'static str]) -> impl Strategy<Value = Term> + Clone {
+    (proptest::sample::select(columns), any::<bool>())
+}
+
+fn combination(op: Op, mut operands: Vec<Plan>) -> Plan {
+    if op == Op::SymmetricDifference {
+        operands.truncate(2);
+    }
+    Plan::Combine(op, operands)
+}
+
+fn plan(enabled: Enabled) -> BoxedStrategy<Plan> {
+    let leaf = if enabled.qualified {
         prop_oneof![
-            3 => (proptest::sample::select(Op::ALL.to_vec()), proptest::collection::vec(inner.clone(), 2..=3))
-                .prop_map(|(op, mut operands)| {
-                    if op == Op::SymmetricDifference {
-                        operands.truncate(2);
-                    }
-                    Plan::Combine(op, operands)
-                }),
-            2 => (inner.clone(), predicate()).prop_map(|(p, q)| Plan::Filter(Box::new(p), q)),
-            1 => (inner.clone(), predicate()).prop_map(|(p, q)| Plan::Exclude(Box::new(p), q)),
-            1 => (inner.clone(), 1_u64..8, 0_u64..4)
-                .prop_map(|(p, limit, offset)| Plan::Slice(Box::new(p), limit, offset)),
-            1 => inner.clone().prop_map(|p| Plan::Distinct(Box::new(p))),
-            1 => inner.prop_map(|p| Plan::KeepBranches(Box::new(p))),
+            3 => (0_u64..6).prop_map(Plan::Base),
+            1 => (0_u64..6).prop_map(Plan::Other),
         ]
+        .boxed()
+    } else {
+        (0_u64..6).prop_map(Plan::Base).boxed()
+    };
+    leaf.prop_recursive(4, 24, 3, move |inner| {
+        let ops = || proptest::sample::select(Op::ALL.to_vec());
+        let operands = || proptest::collection::vec(inner.clone(), 2..=3);
+        let mut arms: Vec<(u32, BoxedStrategy<Plan>)> = vec![
+            (3, (ops(), operands()).prop_map(|(op, operands)| combination(op, operands)).boxed()),
+            (2, (inner.clone(), predicate()).prop_map(|(p, q)| Plan::Filter(Box::new(p), q)).boxed()),
+            (1, (inner.clone(), predicate()).prop_map(|(p, q)| Plan::Exclude(Box::new(p), q)).boxed()),
+            (
+                1,
+                (inner.clone(), 1_u64..8, 0_u64..4)
+                    .prop_map(|(p, limit, offset)| Plan::Slice(Box::new(p), limit, offset))
+                    .boxed(),
+            ),
+            (1, inner.clone().prop_map(|p| Plan::Distinct(Box::new(p))).boxed()),
+            (1, inner.clone().prop_map(|p| Plan::KeepBranches(Box::new(p))).boxed()),
+        ];
+        if enabled.reorder {
+            let ab = &["a", "b"];
+            arms.push((
+                1,
+                (inner.clone(), term(ab), 1_u64..8, 0_u64..4, proptest::option::of(predicate()), term(ab))
+                    .prop_map(|(p, first, limit, offset, exclude, then)| {
+                        Plan::Reorder(Box::new(p), first, limit, offset, exclude, then)
+                    })
+                    .boxed(),
+            ));
+        }
+        if enabled.qualified {
+            arms.push((
+                1,
+                (ops(), operands(), predicate(), any::<bool>())
+                    .prop_map(|(op, operands, pred, last)| {
+                        Plan::Qualified(Box::new(combination(op, operands)), pred, last)
+                    })
+                    .boxed(),
+            ));
+        }
+        Union::new_weighted(arms)
     })
+    .boxed()
+}
+
+fn keyed(enabled: Enabled) -> impl Strategy<Value = Keyed> {
+    let table = if enabled.qualified {
+        prop_oneof![3 => Just(Table::Main), 1 => Just(Table::Other)].boxed()
+    } else {
+        Just(Table::Main).boxed()
+    };
+    let branch = (table, 0_u64..6, proptest::sample::select(Computed::ALL.to_vec()))
+        .prop_map(|(table, k, computed)| Keyed::Branch(table, k, computed));
+    let column = proptest::sample::select(&["id", "k", "c"][..]);
+    let pred = prop_oneof![
+        (column.clone(), -1_i64..6).prop_map(|(c, v)| KeyedPred::Gt(c, v)),
+        column.prop_map(KeyedPred::IsNull),
+    ];
+    let operands = proptest::collection::vec(
+        branch.prop_recursive(2, 6, 3, |inner| {
+            (proptest::sample::select(Op::ALL.to_vec()), proptest::collection::vec(inner, 2..=2))
+                .prop_map(|(op, operands)| Keyed::Combine(op, operands))
+        }),
+        2..=3,
+    );
+    // A combination at the top, sometimes filtered, qualified or not.
+    (
+        proptest::sample::select(Op::ALL.to_vec()),
+        operands,
+        proptest::option::of((pred, any::<bool>())),
+    )
+        .prop_map(move |(op, mut operands, filter)| {
+            if op == Op::SymmetricDifference {
+                operands.truncate(2);
+            }
+            let set = Keyed::Combine(op, operands);
+            match filter {
+                Some((pred, qualified)) => {
+                    Keyed::Filter(Box::new(set), pred, qualified && enabled.qualified)
+                }
+                None => set,
+            }
+        })
+}
+
+fn finish(enabled: Enabled) -> BoxedStrategy<Finish> {
+    let columns = &["id", "k", "c"];
+    let mut arms: Vec<(u32, BoxedStrategy<Finish>)> = vec![
+        (1, Just(Finish::Whole).boxed()),
+        (
+            3,
+            (proptest::collection::vec(term(columns), 1..=2), 1_u64..6, 0_u64..4)
+                .prop_map(|(terms, limit, offset)| Finish::Slice(terms, limit, offset))
+                .boxed(),
+        ),
+    ];
+    if enabled.reorder {
+        arms.push((
+            1,
+            (term(columns), 1_u64..6, 0_u64..4, term(columns))
+                .prop_map(|(first, limit, offset, then)| Finish::Reorder(first, limit, offset, then))
+                .boxed(),
+        ));
+    }
+    Union::new_weighted(arms).boxed()
+}
+
+fn distinct_ordered() -> impl Strategy<Value = DistinctOrdered> {
+    let all = &["id", "a", "b", "c"];
+    (
+        0_u64..6,
+        proptest::sample::subsequence(all.to_vec(), 2),
+        any::<bool>(),
+        proptest::collection::vec(term(all), 1..=2),
+    )
+        .prop_map(|(k, columns, swap, terms)| {
+            let mut columns = [columns[0], columns[1]];
+            if swap {
+                columns.swap(0, 1);
+            }
+            DistinctOrdered { k, columns, terms }
+        })
+}
+
+/// One case of the differential fuzz.
+#[derive(Debug, Clone)]
+enum Case {
+    Rows(Plan),
+    Keyed(Keyed, Finish),
+    Distinct(DistinctOrdered),
+}
+
+impl Case {
+    /// The category a failure is filed under, so each kind of fault is shrunk and shown.
+    fn category(&self) -> &'static str {
+        fn has(plan: &Plan, wanted: &dyn Fn(&Plan) -> bool) -> bool {
+            wanted(plan)
+                || match plan {
+                    Plan::Base(_) | Plan::Other(_) => false,
+                    Plan::Combine(_, operands) => operands.iter().any(|p| has(p, wanted)),
+                    Plan::Filter(inner, _)
+                    | Plan::Exclude(inner, _)
+                    | Plan::Slice(inner, ..)
+                    | Plan::Distinct(inner)
+                    | Plan::KeepBranches(inner)
+                    | Plan::Reorder(inner, ..)
+                    | Plan::Qualified(inner, ..) => has(inner, wanted),
+                }
+        }
+        match self {
+            Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Reorder(..))) => "reorder",
+            Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Qualified(..) | Plan::Other(_))) => {
+                "qualified"
+            }
+            Case::Rows(_) => "rows",
+            Case::Keyed(_, Finish::Reorder(..)) => "computed+reorder",
+            Case::Keyed(..) => "computed",
+            Case::Distinct(_) => "distinct",
+        }
+    }
+}
+
+fn case(enabled: Enabled) -> impl Strategy<Value = Case> {
+    let mut arms: Vec<(u32, BoxedStrategy<Case>)> = vec![(4, plan(enabled).prop_map(Case::Rows).boxed())];
+    if enabled.computed {
+        arms.push((2, (keyed(enabled), finish(enabled)).prop_map(|(k, f)| Case::Keyed(k, f)).boxed()));
+    }
+    if enabled.distinct {
+        arms.push((1, distinct_ordered().prop_map(Case::Distinct).boxed()));
+    }
+    Union::new_weighted(arms)
+}
+
+/// A report of every engine's answer.
+fn report<T: Debug, E: Debug>(
+    case: &impl Debug,
+    expected: &impl Debug,
+    results: &[(&'static str, String, Result<T, E>)],
+    counts: &[Result<u64, String>],
+) -> String {
+    let mut report = format!("{case:?}\n  oracle: {expected:?}\n");
+    for (index, (engine, sql, rows)) in results.iter().enumerate() {
+        report.push_str(&format!("  {engine}: {sql}\n    rows: {rows:?}\n"));
+        if let Some(count) = counts.get(index) {
+            report.push_str(&format!("    count: {count:?}\n"));
+        }
+    }
+    report
+}
+
+/// Whether every engine returned `expected` (in the order `order` constrains, when the rows
+/// are ordered) and counted as many rows.
+fn rows_hold<R: Fetched>(
+    expected: &[R],
+    results: &[(&'static str, String, Result<Vec<R>, String>)],
+    counts: &[Result<u64, String>],
+    order: Option<&dyn Fn(&R, &R) -> std::cmp::Ordering>,
+) -> bool {
+    let mut sorted = expected.to_vec();
+    sorted.sort_unstable();
+    let rows_right = results.iter().all(|(_, _, rows)| match (rows, order) {
+        (Ok(rows), Some(order)) => agrees_up_to_ties(expected, rows, order),
+        (Ok(rows), None) => *rows == sorted,
+        (Err(_), _) => false,
+    });
+    let count = u64::try_from(expected.len()).ok();
+    rows_right && counts.iter().all(|c| c.as_ref().ok() == count.as_ref())
 }
 
 /// `None` when every engine returns the oracle's rows; otherwise a report of the case.
-fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, plan: &Plan) -> Option<String> {
-    let ordered = plan.is_ordered();
-    let mut expected = oracle(plan);
-    if !ordered {
-        expected.sort_unstable();
-    }
-    let set = build(plan, &engines.table);
-    let results = runtime.block_on(engines.rows(&set, ordered));
-    let wrong = results
-        .iter()
-        .any(|(_, _, rows)| rows.as_ref() != Ok(&expected));
-    wrong.then(|| {
-        let mut report = format!("{plan:?}\n  oracle: {expected:?}\n");
-        for (engine, sql, rows) in &results {
-            report.push_str(&format!("  {engine}: {sql}\n    rows: {rows:?}\n"));
+fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> Option<String> {
+    let table = &engines.table;
+    match case {
+        Case::Rows(plan) => {
+            let ordering = plan.ordering();
+            let expected = oracle(plan);
+            let set = build(plan, table);
+            let results = runtime.block_on(engines.fetch::<Pair>(&set, ordering.is_some()));
+            let counts = runtime.block_on(engines.counts(&set));
+            let order = ordering.map(|terms| move |x: &Pair, y: &Pair| compare(&terms, x, y));
+            let order = order.as_ref().map(|o| o as &dyn Fn(&Pair, &Pair) -> _);
+            (!rows_hold(&expected, &results, &counts, order))
+                .then(|| report(plan, &expected, &results, &counts))
         }
-        report
-    })
+        Case::Keyed(keyed, finish) => {
+            let (expected, ordering) = finish.oracle(keyed.oracle());
+            let set = finish.apply(keyed.build(table));
+            let results = runtime.block_on(engines.fetch::<Triple>(&set, ordering.is_some()));
+            let counts = runtime.block_on(engines.counts(&set));
+            let order = ordering.map(|terms| move |x: &Triple, y: &Triple| compare(&terms, x, y));
+            let order = order.as_ref().map(|o| o as &dyn Fn(&Triple, &Triple) -> _);
+            (!rows_hold(&expected, &results, &counts, order))
+                .then(|| report(&(keyed, finish), &expected, &results, &counts))
+        }
+        Case::Distinct(distinct) => {
+            let set = distinct.build(table);
+            let results = runtime.block_on(engines.fetch::<Pair>(&set, true));
+            match distinct.expected() {
+                DistinctExpected::Rows(expected) => {
+                    let order = |x: &Pair, y: &Pair| distinct.compare(x, y);
+                    (!rows_hold(&expected, &results, &[], Some(&order)))
+                        .then(|| report(distinct, &expected, &results, &[]))
+                }
+                DistinctExpected::Refused => {
+                    // Refused before sending: rendering alone fails.
+                    let refused = with_set!(&set, |s| s.to_sql(Dialect::Sqlite)).is_err()
+                        && results.iter().all(|(_, _, rows)| rows.is_err());
+                    (!refused).then(|| report(distinct, &"an error before sending", &results, &[]))
+                }
+            }
+        }
+    }
 }
 
 fn cases() -> usize {
@@ -82,39 +355,73 @@ fn cases() -> usize {
         .unwrap_or(64)
 }
 
+/// Runs `cases` cases of `strategy`; shrinks the first failure of each category. Returns the
+/// number of failures and the shrunk reports by category.
+fn run_cases<T: Debug + Clone>(
+    strategy: &impl Strategy<Value = T>,
+    cases: usize,
+    category: impl Fn(&T) -> &'static str,
+    check: impl Fn(&T) -> Option<String>,
+) -> (usize, BTreeMap<&'static str, String>) {
+    let mut runner = TestRunner::deterministic();
+    let mut mismatches = 0;
+    let mut shrunk = BTreeMap::new();
+    for _ in 0..cases {
+        let mut tree = strategy.new_tree(&mut runner).unwrap();
+        let Some(mut report) = check(&tree.current()) else {
+            continue;
+        };
+        mismatches += 1;
+        let kind = category(&tree.current());
+        if shrunk.contains_key(kind) {
+            continue;
+        }
+        // proptest's shrinking: simplify while the case still fails, else step back.
+        loop {
+            if !tree.simplify() {
+                break;
+            }
+            match check(&tree.current()) {
+                Some(smaller) => report = smaller,
+                None => {
+                    if !tree.complicate() {
+                        break;
+                    }
+                }
+            }
+        }
+        shrunk.insert(kind, report);
+    }
+    (mismatches, shrunk)
+}
+
+fn fail_with(
+    line: &str,
+    mismatches: usize,
+    cases: usize,
+    shrunk: &BTreeMap<&'static str, String>,
+) {
+    if shrunk.is_empty() {
+        return;
+    }
+    let reports: Vec<String> = shrunk
+        .iter()
+        .map(|(category, report)| format!("[{category}] {report}"))
+        .collect();
+    panic!(
+        "{line}: {mismatches} of {cases} cases differ from the oracle; the smallest of each category:\n{}",
+        reports.join("\n")
+    );
+}
+
 #[test]
 fn fuzz_against_the_oracle() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let engines = runtime.block_on(Engines::open("fuzz"));
-    let strategy = plan();
-    let mut runner = TestRunner::deterministic();
     let cases = cases();
-    let mut mismatches = 0;
-    let mut shrunk = None;
-    for _ in 0..cases {
-        let mut tree = strategy.new_tree(&mut runner).unwrap();
-        let Some(mut report) = check(&runtime, &engines, &tree.current()) else {
-            continue;
-        };
-        mismatches += 1;
-        if shrunk.is_none() {
-            // proptest's shrinking: simplify while the case still fails, else step back.
-            loop {
-                if !tree.simplify() {
-                    break;
-                }
-                match check(&runtime, &engines, &tree.current()) {
-                    Some(smaller) => report = smaller,
-                    None => {
-                        if !tree.complicate() {
-                            break;
-                        }
-                    }
-                }
-            }
-            shrunk = Some(report);
-        }
-    }
+    let (mismatches, shrunk) = run_cases(&case(Enabled::from_env()), cases, Case::category, |c| {
+        check(&runtime, &engines, c)
+    });
     // Written to the stream itself, so the line shows even when the test harness captures
     // the output of passing tests.
     let _ = writeln!(
@@ -123,9 +430,120 @@ fn fuzz_against_the_oracle() {
         engines.names().join(",")
     );
     runtime.block_on(engines.close());
-    if let Some(report) = shrunk {
-        panic!("{mismatches} of {cases} cases differ from the oracle; the smallest:\n{report}");
+    fail_with("FUZZ", mismatches, cases, &shrunk);
+}
+
+fn walked(enabled: Enabled) -> BoxedStrategy<(Walked, u64)> {
+    let whole = &["id", "a", "b", "c"];
+    let table = if enabled.qualified {
+        prop_oneof![3 => Just(Table::Main), 1 => Just(Table::Other)].boxed()
+    } else {
+        Just(Table::Main).boxed()
+    };
+    let mut arms: Vec<(u32, BoxedStrategy<Walked>)> = vec![
+        (
+            2,
+            (table, 0_u64..6, proptest::collection::vec(term(whole), 0..=3))
+                .prop_map(|(table, k, terms)| Walked::Table(table, k, terms))
+                .boxed(),
+        ),
+        (
+            1,
+            (plan(enabled), proptest::collection::vec(term(&["a", "b"]), 0..=2))
+                .prop_map(|(plan, terms)| Walked::Pairs(plan, terms))
+                .boxed(),
+        ),
+    ];
+    if enabled.computed {
+        arms.push((
+            2,
+            (keyed(enabled), proptest::collection::vec(term(&["id", "k", "c"]), 0..=2))
+                .prop_map(|(keyed, terms)| Walked::Keyed(keyed, terms))
+                .boxed(),
+        ));
     }
+    (Union::new_weighted(arms), 1_u64..5).boxed()
+}
+
+/// `None` when every engine's walk visits the oracle's rows once each, in order, both ways;
+/// otherwise a report. Counts walks refused with an error where the set may repeat rows.
+fn check_walk<R: Fetched>(
+    runtime: &tokio::runtime::Runtime,
+    engines: &Engines,
+    case: &(Walked, u64),
+    expected: Vec<R>,
+    may_refuse: bool,
+    refused: &std::cell::Cell<usize>,
+) -> Option<String> {
+    let (walked, per_page) = case;
+    let set = walked.build(&engines.table);
+    let max_pages = expected.len() + 3;
+    let walks = runtime.block_on(engines.walks::<R>(&set, *per_page, max_pages));
+    let page = usize::try_from(*per_page).unwrap_or(1);
+    let last_page = if expected.is_empty() { 0 } else { (expected.len() - 1) % page + 1 };
+    let want = Walk {
+        backward: expected[..expected.len() - last_page].to_vec(),
+        forward: expected,
+    };
+    let mut wrong = false;
+    for (_, _, walk) in &walks {
+        match walk {
+            Ok(walk) => wrong |= *walk != want,
+            Err(_) if may_refuse => refused.set(refused.get() + 1),
+            Err(_) => wrong = true,
+        }
+    }
+    debug_assert!(in_order(walked.terms(), &want.forward));
+    wrong.then(|| report(case, &want, &walks, &[]))
+}
+
+/// Keyset pagination over orderings of columns with NULLs: a walk forward with `page_after`
+/// until `next` is `None` visits every row exactly once and in the oracle's order (NULLs
+/// first ascending, last descending), and a walk back with `page_before` from the last page
+/// reads the rows before it in the same order.
+#[test]
+fn fuzz_cursor_walks() {
+    let enabled = Enabled::from_env();
+    if !enabled.nulls {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let engines = runtime.block_on(Engines::open("walk"));
+    let cases = cases();
+    let refused = std::cell::Cell::new(0);
+    let category = |(walked, _): &(Walked, u64)| match walked {
+        Walked::Table(..) => "nulls: table",
+        Walked::Keyed(..) => "nulls: computed",
+        Walked::Pairs(..) => "nulls: no key",
+    };
+    let (mismatches, shrunk) = run_cases(&walked(enabled), cases, category, |case| {
+        let (walked, _) = case;
+        match walked {
+            Walked::Table(table, k, terms) => {
+                let expected: Vec<TableRow> = table_walk(*table, *k, terms);
+                check_walk(&runtime, &engines, case, expected, false, &refused)
+            }
+            Walked::Keyed(keyed, terms) => {
+                let expected: Vec<Triple> = walk_order(keyed.oracle(), terms);
+                check_walk(&runtime, &engines, case, expected, keyed.may_repeat(), &refused)
+            }
+            Walked::Pairs(plan, terms) => {
+                let mut rows = oracle(plan);
+                rows.sort_unstable();
+                rows.dedup();
+                let expected: Vec<Pair> = walk_order(rows, terms);
+                check_walk(&runtime, &engines, case, expected, false, &refused)
+            }
+        }
+    });
+    let _ = writeln!(
+        std::io::stdout(),
+        "WALK cases={cases} engines={} mismatches={mismatches} refused={}",
+        engines.names().join(","),
+        refused.get()
+    );
+    runtime.block_on(engines.close());
+    fail_with("WALK", mismatches, cases, &shrunk);
 }
 
 /// Ternary logic partitioning: every row is in exactly one of `filter(p)`, `filter(NOT p)`
@@ -134,7 +552,7 @@ fn fuzz_against_the_oracle() {
 fn query_partitioning_holds() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let engines = runtime.block_on(Engines::open("fuzz"));
-    let strategy = (plan(), predicate());
+    let strategy = (plan(Enabled::from_env()), predicate());
     let mut runner = TestRunner::deterministic();
     let cases = cases();
     let mut failures = Vec::new();

@@ -24,7 +24,9 @@
 //! ends, even when it panics.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod keyed;
 pub mod plan;
+pub mod rows;
 
 /// Rows of type `$ty` from a query set, sorted.
 #[macro_export]
