@@ -218,6 +218,22 @@ fn distinct_ordered() -> impl Strategy<Value = DistinctOrdered> {
         })
 }
 
+/// Whether `plan` or a plan inside it is `wanted`.
+fn has(plan: &Plan, wanted: &dyn Fn(&Plan) -> bool) -> bool {
+    wanted(plan)
+        || match plan {
+            Plan::Base(_) | Plan::Other(_) => false,
+            Plan::Combine(_, operands) => operands.iter().any(|p| has(p, wanted)),
+            Plan::Filter(inner, _)
+            | Plan::Exclude(inner, _)
+            | Plan::Slice(inner, ..)
+            | Plan::Distinct(inner)
+            | Plan::KeepBranches(inner)
+            | Plan::Reorder(inner, ..)
+            | Plan::Qualified(inner, ..) => has(inner, wanted),
+        }
+}
+
 /// One case of the differential fuzz.
 #[derive(Debug, Clone)]
 enum Case {
@@ -229,26 +245,12 @@ enum Case {
 impl Case {
     /// The category a failure is filed under, so each kind of fault is shrunk and shown.
     fn category(&self) -> &'static str {
-        fn has(plan: &Plan, wanted: &dyn Fn(&Plan) -> bool) -> bool {
-            wanted(plan)
-                || match plan {
-                    Plan::Base(_) | Plan::Other(_) => false,
-                    Plan::Combine(_, operands) => operands.iter().any(|p| has(p, wanted)),
-                    Plan::Filter(inner, _)
-                    | Plan::Exclude(inner, _)
-                    | Plan::Slice(inner, ..)
-                    | Plan::Distinct(inner)
-                    | Plan::KeepBranches(inner)
-                    | Plan::Reorder(inner, ..)
-                    | Plan::Qualified(inner, ..) => has(inner, wanted),
-                }
-        }
         match self {
+            Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Qualified(..))) => "qualified",
             Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Reorder(..))) => "reorder",
-            Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Qualified(..) | Plan::Other(_))) => {
-                "qualified"
-            }
+            Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Other(_))) => "two tables",
             Case::Rows(_) => "rows",
+            Case::Keyed(keyed, _) if keyed.is_qualified() => "qualified",
             Case::Keyed(_, Finish::Reorder(..)) => "computed+reorder",
             Case::Keyed(..) => "computed",
             Case::Distinct(_) => "distinct",
@@ -513,7 +515,11 @@ fn fuzz_cursor_walks() {
     let refused = std::cell::Cell::new(0);
     let category = |(walked, _): &(Walked, u64)| match walked {
         Walked::Table(..) => "nulls: table",
+        Walked::Keyed(keyed, _) if keyed.is_qualified() => "nulls: qualified",
         Walked::Keyed(..) => "nulls: computed",
+        Walked::Pairs(plan, _) if has(plan, &|p| matches!(p, Plan::Qualified(..))) => {
+            "nulls: qualified"
+        }
         Walked::Pairs(..) => "nulls: no key",
     };
     let (mismatches, shrunk) = run_cases(&walked(enabled), cases, category, |case| {

@@ -147,6 +147,15 @@ impl Keyed {
         }
     }
 
+    /// Whether a filter in this set is qualified with a table name.
+    pub fn is_qualified(&self) -> bool {
+        match self {
+            Keyed::Branch(..) => false,
+            Keyed::Combine(_, operands) => operands.iter().any(Keyed::is_qualified),
+            Keyed::Filter(inner, _, qualified) => *qualified || inner.is_qualified(),
+        }
+    }
+
     /// Whether the oracle's rows can repeat (an `ALL` operation), so a cursor walk may be
     /// refused.
     pub fn may_repeat(&self) -> bool {
