@@ -269,21 +269,85 @@ fn case(enabled: Enabled) -> impl Strategy<Value = Case> {
     Union::new_weighted(arms)
 }
 
-/// A report of every engine's answer.
-fn report<T: Debug, E: Debug>(
+/// A report of every engine's answer: its SQL, and how its rows (or its count) differ.
+fn report<T, E: Debug>(
     case: &impl Debug,
-    expected: &impl Debug,
+    expected: &str,
     results: &[(&'static str, String, Result<T, E>)],
     counts: &[Result<u64, String>],
+    describe: impl Fn(&T) -> String,
 ) -> String {
-    let mut report = format!("{case:?}\n  oracle: {expected:?}\n");
+    let mut report = format!("{case:?}\n  oracle: {expected}\n");
     for (index, (engine, sql, rows)) in results.iter().enumerate() {
-        report.push_str(&format!("  {engine}: {sql}\n    rows: {rows:?}\n"));
+        let rows = match rows {
+            Ok(rows) => describe(rows),
+            Err(error) => format!("error {error:?}"),
+        };
+        report.push_str(&format!("  {engine}: {sql}\n    {rows}\n"));
         if let Some(count) = counts.get(index) {
             report.push_str(&format!("    count: {count:?}\n"));
         }
     }
     report
+}
+
+/// Rows for a report; long lists are cut.
+fn rows_text<R: Debug>(rows: &[R]) -> String {
+    const SHOWN: usize = 12;
+    if rows.len() <= SHOWN {
+        return format!("{rows:?}");
+    }
+    format!("{:?} … ({} rows)", &rows[..SHOWN], rows.len())
+}
+
+/// How `actual` differs from `expected`: rows missing or extra, or where the order departs.
+fn diff_text<R: Debug + Ord + Clone>(expected: &[R], actual: &[R]) -> String {
+    if expected == actual {
+        return "as expected".to_owned();
+    }
+    let mut left = expected.to_vec();
+    let mut right = actual.to_vec();
+    left.sort_unstable();
+    right.sort_unstable();
+    if left == right {
+        let at = expected.iter().zip(actual).position(|(e, a)| e != a).unwrap_or(0);
+        return format!(
+            "the same {} rows, in another order from position {at}: {}",
+            actual.len(),
+            rows_text(&actual[at..])
+        );
+    }
+    // Multiset differences of the two sorted lists.
+    let mut missing = Vec::new();
+    let mut extra = Vec::new();
+    let (mut left, mut right) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        match (left.peek(), right.peek()) {
+            (Some(l), Some(r)) if l == r => {
+                left.next();
+                right.next();
+            }
+            (Some(l), Some(r)) if l > r => extra.extend(right.next()),
+            (Some(_), _) => missing.extend(left.next()),
+            (None, Some(_)) => extra.extend(right.next()),
+            (None, None) => break,
+        }
+    }
+    format!(
+        "{} rows: {}; missing {}; extra {}",
+        actual.len(),
+        rows_text(actual),
+        rows_text(&missing),
+        rows_text(&extra)
+    )
+}
+
+fn walk_text<R: Debug + Ord + Clone>(expected: &Walk<R>, actual: &Walk<R>) -> String {
+    format!(
+        "forward: {}\n    backward: {}",
+        diff_text(&expected.forward, &actual.forward),
+        diff_text(&expected.backward, &actual.backward)
+    )
 }
 
 /// Whether every engine returned `expected` (in the order `order` constrains, when the rows
@@ -318,7 +382,11 @@ fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> O
             let order = ordering.map(|terms| move |x: &Pair, y: &Pair| compare(&terms, x, y));
             let order = order.as_ref().map(|o| o as &dyn Fn(&Pair, &Pair) -> _);
             (!rows_hold(&expected, &results, &counts, order))
-                .then(|| report(plan, &expected, &results, &counts))
+                .then(|| {
+                    report(plan, &rows_text(&expected), &results, &counts, |rows| {
+                        diff_text(&expected, rows)
+                    })
+                })
         }
         Case::Keyed(keyed, finish) => {
             let (expected, ordering) = finish.oracle(keyed.oracle());
@@ -328,7 +396,11 @@ fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> O
             let order = ordering.map(|terms| move |x: &Triple, y: &Triple| compare(&terms, x, y));
             let order = order.as_ref().map(|o| o as &dyn Fn(&Triple, &Triple) -> _);
             (!rows_hold(&expected, &results, &counts, order))
-                .then(|| report(&(keyed, finish), &expected, &results, &counts))
+                .then(|| {
+                    report(&(keyed, finish), &rows_text(&expected), &results, &counts, |rows| {
+                        diff_text(&expected, rows)
+                    })
+                })
         }
         Case::Distinct(distinct) => {
             let set = distinct.build(table);
@@ -337,13 +409,21 @@ fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> O
                 DistinctExpected::Rows(expected) => {
                     let order = |x: &Pair, y: &Pair| distinct.compare(x, y);
                     (!rows_hold(&expected, &results, &[], Some(&order)))
-                        .then(|| report(distinct, &expected, &results, &[]))
+                        .then(|| {
+                            report(distinct, &rows_text(&expected), &results, &[], |rows| {
+                                diff_text(&expected, rows)
+                            })
+                        })
                 }
                 DistinctExpected::Refused => {
                     // Refused before sending: rendering alone fails.
                     let refused = with_set!(&set, |s| s.to_sql(Dialect::Sqlite)).is_err()
                         && results.iter().all(|(_, _, rows)| rows.is_err());
-                    (!refused).then(|| report(distinct, &"an error before sending", &results, &[]))
+                    (!refused).then(|| {
+                        report(distinct, "an error before sending", &results, &[], |rows| {
+                            rows_text(rows)
+                        })
+                    })
                 }
             }
         }
@@ -496,7 +576,14 @@ fn check_walk<R: Fetched>(
         }
     }
     debug_assert!(in_order(walked.terms(), &want.forward));
-    wrong.then(|| report(case, &want, &walks, &[]))
+    wrong.then(|| {
+        let expected = format!(
+            "forward {}, backward {}",
+            rows_text(&want.forward),
+            rows_text(&want.backward)
+        );
+        report(case, &expected, &walks, &[], |walk| walk_text(&want, walk))
+    })
 }
 
 /// Keyset pagination over orderings of columns with NULLs: a walk forward with `page_after`
