@@ -10,7 +10,7 @@ use setql::prelude::*;
 
 use crate::common::plan::{AnySet, Op, Pair, Plan, Table, TableRow, apply, base_oracle};
 use crate::common::plan::{base_rows, combine, distinct, order};
-use crate::common::rows::{Row, Term, compare, sort_total, window};
+use crate::common::rows::{Row, Term, sort_total, window};
 
 /// `(id, k, c)`.
 pub type Triple = (i64, Option<i64>, Option<i64>);
@@ -240,9 +240,12 @@ pub enum DistinctExpected {
 impl DistinctOrdered {
     pub fn build(&self, main: &str) -> AnySet {
         let projected = base_rows(Table::Main.name(main), self.k).columns(self.columns);
-        let ordered = self.terms.iter().fold(projected, |set, (column, descending)| {
-            set.order_by(*column, order(*descending))
-        });
+        let ordered = self
+            .terms
+            .iter()
+            .fold(projected, |set, (column, descending)| {
+                set.order_by(*column, order(*descending))
+            });
         AnySet::Plain(ordered.distinct())
     }
 
@@ -306,9 +309,7 @@ pub enum Walked {
 impl Walked {
     pub fn terms(&self) -> &[Term] {
         match self {
-            Walked::Table(_, _, terms) | Walked::Keyed(_, terms) | Walked::Pairs(_, terms) => {
-                terms
-            }
+            Walked::Table(_, _, terms) | Walked::Keyed(_, terms) | Walked::Pairs(_, terms) => terms,
         }
     }
 
@@ -338,10 +339,4 @@ pub fn walk_order<R: Row>(mut rows: Vec<R>, terms: &[Term]) -> Vec<R> {
 /// The oracle's rows for a walked table set.
 pub fn table_walk(table: Table, k: u64, terms: &[Term]) -> Vec<TableRow> {
     walk_order(base_oracle(table, k), terms)
-}
-
-/// Whether `x` comes before `y` under `terms` only.
-pub fn in_order<R: Row>(terms: &[Term], rows: &[R]) -> bool {
-    rows.windows(2)
-        .all(|pair| compare(terms, &pair[0], &pair[1]).is_le())
 }

@@ -9,7 +9,7 @@ use sea_query::{Expr, ExprTrait, Order};
 use setql::prelude::*;
 use sqlx::Pool;
 
-use crate::common::rows::{Fetched, Term, fetch_on, walk_on, Walk};
+use crate::common::rows::{Fetched, Term, Walk, fetch_on, walk_on};
 
 /// One output row: `(a, b)`.
 pub type Pair = (Option<i64>, Option<i64>);
@@ -127,7 +127,11 @@ impl Plan {
             Plan::Base(_) => Table::Main,
             Plan::Other(_) => Table::Other,
             Plan::Combine(_, operands) => {
-                let leaf = if last { operands.last() } else { operands.first() };
+                let leaf = if last {
+                    operands.last()
+                } else {
+                    operands.first()
+                };
                 leaf.map_or(Table::Main, |plan| plan.leaf_table(last))
             }
             Plan::Filter(inner, _)

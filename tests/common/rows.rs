@@ -104,7 +104,9 @@ pub fn agrees_up_to_ties<R: Ord + Clone>(
         rows.sort_by(|x, y| order(x, y).then_with(|| x.cmp(y)));
         rows
     };
-    actual.windows(2).all(|pair| order(&pair[0], &pair[1]).is_le())
+    actual
+        .windows(2)
+        .all(|pair| order(&pair[0], &pair[1]).is_le())
         && canonical(expected) == canonical(actual)
 }
 
@@ -128,7 +130,10 @@ pub trait MySqlRowOf {}
 impl<T> MySqlRowOf for T {}
 
 /// A row the suite can read from every engine.
-pub trait Fetched: Row + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + PgRowOf + MySqlRowOf {}
+pub trait Fetched:
+    Row + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + PgRowOf + MySqlRowOf
+{
+}
 impl<T: Row + for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + PgRowOf + MySqlRowOf> Fetched for T {}
 
 /// The rows of `set` (sorted unless `ordered`) or the error's text, and the SQL that ran.
