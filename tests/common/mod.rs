@@ -24,9 +24,12 @@
 //! ends, even when it panics.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod engines;
 pub mod keyed;
 pub mod plan;
+pub mod report;
 pub mod rows;
+pub mod strategies;
 
 /// Rows of type `$ty` from a query set, sorted.
 #[macro_export]
