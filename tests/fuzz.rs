@@ -22,9 +22,7 @@ use common::keyed::{
     DistinctExpected, DistinctOrdered, Finish, Keyed, Triple, Walked, table_walk, walk_order,
 };
 use common::plan::{Engines, Pair, Plan, TableRow, build, oracle};
-use common::report::{
-    Answer, TieOrder, describe, fail_with, report, rows_text, run_cases, walk_text,
-};
+use common::report::{Answer, TieOrder, describe, report, rows_text, run_cases, walk_text};
 use common::rows::{Fetched, Walk, agrees_up_to_ties, compare};
 use common::strategies::{Enabled, distinct_ordered, finish, keyed, plan, predicate, walked};
 use proptest::prelude::*;
@@ -184,18 +182,26 @@ fn fuzz_against_the_oracle() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let engines = runtime.block_on(Engines::open("fuzz"));
     let cases = cases();
-    let (mismatches, shrunk) = run_cases(&case(Enabled::from_env()), cases, Case::category, |c| {
+    let outcome = run_cases(&case(Enabled::from_env()), cases, Case::category, |c| {
         check(&runtime, &engines, c)
     });
     // Written to the stream itself, so the line shows even when the test harness captures
     // the output of passing tests.
     let _ = writeln!(
         std::io::stdout(),
-        "FUZZ cases={cases} engines={} mismatches={mismatches}",
-        engines.names().join(",")
+        "FUZZ cases={cases} engines={} mismatches={}",
+        engines.names().join(","),
+        outcome.mismatches
     );
+    if outcome.mismatches > 0 {
+        let _ = writeln!(
+            std::io::stdout(),
+            "FUZZ by category: {}",
+            outcome.categories()
+        );
+    }
     runtime.block_on(engines.close());
-    fail_with("FUZZ", mismatches, cases, &shrunk);
+    outcome.fail("FUZZ", cases);
 }
 
 /// `None` when every engine's walk visits the oracle's rows once each, in order, both ways;
@@ -263,7 +269,7 @@ fn fuzz_cursor_walks() {
         }
         Walked::Pairs(..) => "nulls: no key",
     };
-    let (mismatches, shrunk) = run_cases(&walked(enabled), cases, category, |case| {
+    let outcome = run_cases(&walked(enabled), cases, category, |case| {
         let (walked, _) = case;
         match walked {
             Walked::Table(table, k, terms) => {
@@ -292,12 +298,20 @@ fn fuzz_cursor_walks() {
     });
     let _ = writeln!(
         std::io::stdout(),
-        "WALK cases={cases} engines={} mismatches={mismatches} refused={}",
+        "WALK cases={cases} engines={} mismatches={} refused={}",
         engines.names().join(","),
+        outcome.mismatches,
         refused.get()
     );
+    if outcome.mismatches > 0 {
+        let _ = writeln!(
+            std::io::stdout(),
+            "WALK by category: {}",
+            outcome.categories()
+        );
+    }
     runtime.block_on(engines.close());
-    fail_with("WALK", mismatches, cases, &shrunk);
+    outcome.fail("WALK", cases);
 }
 
 /// Ternary logic partitioning: every row is in exactly one of `filter(p)`, `filter(NOT p)`

@@ -119,17 +119,59 @@ pub fn walk_text<R: Debug + Ord + Clone>(expected: &Walk<R>, actual: &Walk<R>) -
     )
 }
 
-/// Runs `cases` cases of `strategy`; shrinks the first failure of each category. Returns the
-/// number of failures and the shrunk reports by category.
+/// What a run of cases found.
+pub struct Outcome {
+    pub mismatches: usize,
+    /// Failing cases per category.
+    pub by_category: BTreeMap<&'static str, usize>,
+    /// The first failure of each category, shrunk.
+    pub shrunk: BTreeMap<&'static str, String>,
+}
+
+impl Outcome {
+    /// `category=count` for each category that failed, for the summary line.
+    pub fn categories(&self) -> String {
+        let counts: Vec<String> = self
+            .by_category
+            .iter()
+            .map(|(category, count)| format!("{category}={count}"))
+            .collect();
+        counts.join(" ")
+    }
+
+    /// Panics with the shrunk failures, when there are any.
+    pub fn fail(&self, line: &str, cases: usize) {
+        if self.shrunk.is_empty() {
+            return;
+        }
+        let reports: Vec<String> = self
+            .shrunk
+            .iter()
+            .map(|(category, report)| format!("[{category}] {report}"))
+            .collect();
+        panic!(
+            "{line}: {} of {cases} cases differ from the oracle ({}); the smallest of each \
+             category:\n{}",
+            self.mismatches,
+            self.categories(),
+            reports.join("\n")
+        );
+    }
+}
+
+/// Runs `cases` cases of `strategy`, and shrinks the first failure of each category.
 pub fn run_cases<T: Debug + Clone>(
     strategy: &impl Strategy<Value = T>,
     cases: usize,
     category: impl Fn(&T) -> &'static str,
     check: impl Fn(&T) -> Option<String>,
-) -> (usize, BTreeMap<&'static str, String>) {
+) -> Outcome {
     let mut runner = TestRunner::deterministic();
-    let mut mismatches = 0;
-    let mut shrunk = BTreeMap::new();
+    let mut outcome = Outcome {
+        mismatches: 0,
+        by_category: BTreeMap::new(),
+        shrunk: BTreeMap::new(),
+    };
     for _ in 0..cases {
         let mut tree = strategy
             .new_tree(&mut runner)
@@ -137,9 +179,10 @@ pub fn run_cases<T: Debug + Clone>(
         let Some(mut report) = check(&tree.current()) else {
             continue;
         };
-        mismatches += 1;
+        outcome.mismatches += 1;
         let kind = category(&tree.current());
-        if shrunk.contains_key(kind) {
+        *outcome.by_category.entry(kind).or_default() += 1;
+        if outcome.shrunk.contains_key(kind) {
             continue;
         }
         // proptest's shrinking: simplify while the case still fails in its category, else
@@ -158,26 +201,7 @@ pub fn run_cases<T: Debug + Clone>(
                 }
             }
         }
-        shrunk.insert(kind, report);
+        outcome.shrunk.insert(kind, report);
     }
-    (mismatches, shrunk)
-}
-
-pub fn fail_with(
-    line: &str,
-    mismatches: usize,
-    cases: usize,
-    shrunk: &BTreeMap<&'static str, String>,
-) {
-    if shrunk.is_empty() {
-        return;
-    }
-    let reports: Vec<String> = shrunk
-        .iter()
-        .map(|(category, report)| format!("[{category}] {report}"))
-        .collect();
-    panic!(
-        "{line}: {mismatches} of {cases} cases differ from the oracle; the smallest of each category:\n{}",
-        reports.join("\n")
-    );
+    outcome
 }
