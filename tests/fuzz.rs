@@ -15,6 +15,8 @@
 //! - `distinct`: `distinct()` after an ordering keeps it, is a no-op, or is refused;
 //! - `qualified`: filters with table-qualified columns on combinations, of one or two tables;
 //! - `nulls`: cursor walks over orderings of columns with NULLs, forward and backward.
+//!
+//! `SETQL_FUZZ_LIST=1` also lists every failing case before shrinking.
 
 mod common;
 

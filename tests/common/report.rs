@@ -159,6 +159,12 @@ impl Outcome {
     }
 }
 
+/// `SETQL_FUZZ_LIST=1` lists every failing case, unshrunk, to see which kinds of fault a
+/// category holds.
+fn list_every_failure() -> bool {
+    std::env::var("SETQL_FUZZ_LIST").is_ok_and(|v| v == "1")
+}
+
 /// Runs `cases` cases of `strategy`, and shrinks the first failure of each category.
 pub fn run_cases<T: Debug + Clone>(
     strategy: &impl Strategy<Value = T>,
@@ -181,6 +187,9 @@ pub fn run_cases<T: Debug + Clone>(
         };
         outcome.mismatches += 1;
         let kind = category(&tree.current());
+        if list_every_failure() {
+            println!("failure [{kind}]: {:?}", tree.current());
+        }
         *outcome.by_category.entry(kind).or_default() += 1;
         if outcome.shrunk.contains_key(kind) {
             continue;
