@@ -135,14 +135,28 @@ fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> O
             let counts = runtime.block_on(engines.counts(&set));
             let order = ordering.map(|terms| move |x: &Triple, y: &Triple| compare(&terms, x, y));
             let order = order.as_ref().map(|o| o as &dyn Fn(&Triple, &Triple) -> _);
-            (!rows_hold(&expected, &results, &counts, order)).then(|| {
-                report(
+            let ends = match finish.ends(keyed.oracle()) {
+                Some(want) => {
+                    let got = runtime.block_on(engines.ends::<Triple>(&set));
+                    got.iter()
+                        .all(|ends| ends.as_ref() == Ok(&want))
+                        .then_some(())
+                        .ok_or_else(|| format!("first, last: {want:?}; engines: {got:?}"))
+                }
+                None => Ok(()),
+            };
+            (!rows_hold(&expected, &results, &counts, order) || ends.is_err()).then(|| {
+                let mut report = report(
                     &(keyed, finish),
                     &rows_text(&expected),
                     &results,
                     &counts,
                     |rows| describe(&expected, rows, order),
-                )
+                );
+                if let Err(ends) = ends {
+                    report.push_str(&format!("  {ends}\n"));
+                }
+                report
             })
         }
         Case::Distinct(distinct) => {

@@ -4,7 +4,10 @@
 use setql::prelude::*;
 
 use crate::common::plan::{AnySet, Pair, other_table, seed};
-use crate::common::rows::{Fetched, Walk, fetch_on, walk_on};
+use crate::common::rows::{Fetched, Walk, ends_on, fetch_on, walk_on};
+
+/// What `first()` and `last()` returned, or the error's text.
+pub type Ends<R> = Result<(Option<R>, Option<R>), String>;
 
 /// The reachable engines, each holding a table of [`table_rows`].
 pub struct Engines {
@@ -86,6 +89,21 @@ impl Engines {
             .into_iter()
             .map(|(name, (rows, sql))| (name, sql, rows))
             .collect()
+    }
+
+    /// Each engine's `first()` and `last()` of `set`.
+    pub async fn ends<R: Fetched>(&self, set: &AnySet) -> Vec<Ends<R>> {
+        #[allow(unused_mut)]
+        let mut ends = vec![ends_on(&self.sqlite, set).await];
+        #[cfg(feature = "postgres")]
+        if let Some(pool) = &self.postgres {
+            ends.push(ends_on(pool, set).await);
+        }
+        #[cfg(feature = "mysql")]
+        if let Some(pool) = &self.mysql {
+            ends.push(ends_on(pool, set).await);
+        }
+        ends
     }
 
     /// Each engine's cursor walk over `set` (see [`walk_on`]), with its SQL.

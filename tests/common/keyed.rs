@@ -179,6 +179,9 @@ pub enum Finish {
     Slice(Vec<Term>, u64, u64),
     /// `order_by(first).offset(offset).limit(limit).order_by(then)`.
     Reorder(Term, u64, u64, Term),
+    /// `order_by(terms…)`, read whole and by `first()` and `last()`, which break ties as a
+    /// slice does.
+    Ends(Vec<Term>),
 }
 
 impl Finish {
@@ -186,11 +189,9 @@ impl Finish {
         match self {
             Finish::Whole => set,
             Finish::Slice(terms, limit, offset) => {
-                let ordered = terms.iter().fold(set, |set, (column, descending)| {
-                    crate::each!(set, |s| s.order_by(*column, order(*descending)))
-                });
-                crate::each!(ordered, |s| s.offset(*offset).limit(*limit))
+                crate::each!(ordered_by(set, terms), |s| s.offset(*offset).limit(*limit))
             }
+            Finish::Ends(terms) => ordered_by(set, terms),
             Finish::Reorder(first, limit, offset, then) => {
                 crate::each!(set, |s| s
                     .order_by(first.0, order(first.1))
@@ -215,8 +216,24 @@ impl Finish {
                 window(rows, &[*first], *limit, *offset),
                 Some(vec![*first, *then]),
             ),
+            Finish::Ends(terms) => (rows, Some(terms.clone())),
         }
     }
+
+    /// What `first()` and `last()` must return, for [`Finish::Ends`].
+    pub fn ends(&self, rows: Vec<Triple>) -> Option<(Option<Triple>, Option<Triple>)> {
+        let Finish::Ends(terms) = self else {
+            return None;
+        };
+        let total = walk_order(rows, terms);
+        Some((total.first().copied(), total.last().copied()))
+    }
+}
+
+fn ordered_by(set: AnySet, terms: &[Term]) -> AnySet {
+    terms.iter().fold(set, |set, (column, descending)| {
+        crate::each!(set, |s| s.order_by(*column, order(*descending)))
+    })
 }
 
 /// `table.primary_key("id")` narrowed by base filter `k`, then `.columns(columns)`,

@@ -226,3 +226,17 @@ where
         "the backward walk did not end within {max_pages} pages; it read {backward:?}"
     ))
 }
+
+/// What `first()` and `last()` return for `set`.
+pub async fn ends_on<DB, R>(pool: &Pool<DB>, set: &AnySet) -> Result<(Option<R>, Option<R>), String>
+where
+    DB: setql::Backend,
+    for<'c> &'c Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    R: Row + for<'r> FromRow<'r, DB::Row>,
+{
+    let first = crate::with_set!(set, |s| s.first::<_, R>(pool).await)
+        .map_err(|e| format!("first: {e}"))?;
+    let last =
+        crate::with_set!(set, |s| s.last::<_, R>(pool).await).map_err(|e| format!("last: {e}"))?;
+    Ok((first, last))
+}

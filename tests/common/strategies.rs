@@ -199,6 +199,12 @@ pub fn finish(enabled: Enabled) -> BoxedStrategy<Finish> {
     let mut arms: Vec<(u32, BoxedStrategy<Finish>)> = vec![
         (1, Just(Finish::Whole).boxed()),
         (
+            1,
+            proptest::collection::vec(term(columns), 0..=2)
+                .prop_map(Finish::Ends)
+                .boxed(),
+        ),
+        (
             3,
             (
                 proptest::collection::vec(term(columns), 1..=2),
