@@ -26,7 +26,17 @@
 
 // The cross-engine plans compare every engine with in-memory SQLite, so they need it.
 #[cfg(feature = "sqlite")]
+pub mod engines;
+#[cfg(feature = "sqlite")]
+pub mod keyed;
+#[cfg(feature = "sqlite")]
 pub mod plan;
+#[cfg(feature = "sqlite")]
+pub mod report;
+#[cfg(feature = "sqlite")]
+pub mod rows;
+#[cfg(feature = "sqlite")]
+pub mod strategies;
 
 /// Rows of type `$ty` from a query set, sorted.
 #[macro_export]

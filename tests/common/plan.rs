@@ -9,6 +9,12 @@ use sea_query::{Expr, ExprTrait, Order};
 use setql::prelude::*;
 use sqlx::Pool;
 
+use crate::common::rows::Term;
+
+// Named here too, where the differential suite has always imported it from.
+#[allow(unused_imports)]
+pub use crate::common::engines::Engines;
+
 /// One output row: `(a, b)`.
 pub type Pair = (Option<i64>, Option<i64>);
 
@@ -46,11 +52,45 @@ pub enum Pred {
     Either(Box<Pred>, Box<Pred>),
 }
 
+/// Which of the two tables of the same columns (and different rows) a set reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Table {
+    /// The table named in [`Engines::table`].
+    Main,
+    /// A second table, so combinations of two tables are covered (cakes and pies).
+    Other,
+}
+
+impl Table {
+    /// The engine's name for this table, given the main table's name.
+    pub fn name(self, main: &str) -> String {
+        match self {
+            Table::Main => main.to_owned(),
+            Table::Other => other_table(main),
+        }
+    }
+
+    pub fn rows(self) -> Vec<TableRow> {
+        match self {
+            Table::Main => table_rows(),
+            Table::Other => other_rows(),
+        }
+    }
+}
+
+/// The second table's name: derived from the main one, so every caller that knows the main
+/// table knows both.
+pub fn other_table(main: &str) -> String {
+    format!("{main}_other")
+}
+
 /// A query, kept as data so a mismatch can print it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// Base set `k` (0..6): a filter on the table, projected onto `(a, b)` one of three ways.
     Base(u64),
+    /// Base set `k` of the other table.
+    Other(u64),
     Combine(Op, Vec<Plan>),
     Filter(Box<Plan>, Pred),
     Exclude(Box<Plan>, Pred),
@@ -59,29 +99,75 @@ pub enum Plan {
     Distinct(Box<Plan>),
     /// Rendered as written, without fusion.
     KeepBranches(Box<Plan>),
+    /// `order_by(first)`, then `offset`, then `limit`, then (after an `exclude` when there is
+    /// one) `order_by(then)`, which adds a term: the window is chosen under `first` and its
+    /// tie-breakers, and the rows come back ordered by `first` and then `then`.
+    Reorder(Box<Plan>, Term, u64, u64, Option<Pred>, Term),
+    /// A filter on a combination whose columns are qualified with the table of its first
+    /// (`false`) or last (`true`) leaf. A qualified column that names an output column means
+    /// that output column, in every branch, as an unqualified one does.
+    Qualified(Box<Plan>, Pred, bool),
 }
 
 impl Plan {
     /// Whether the rows come back in one defined order.
     pub fn is_ordered(&self) -> bool {
+        self.ordering().is_some()
+    }
+
+    /// The terms the rows come back ordered by; ties under them may come in any order.
+    pub fn ordering(&self) -> Option<Vec<Term>> {
         match self {
-            Plan::Slice(..) => true,
-            Plan::KeepBranches(inner) => inner.is_ordered(),
-            _ => false,
+            Plan::Slice(..) => Some(vec![("a", false), ("b", true)]),
+            Plan::Reorder(_, first, _, _, _, then) => Some(vec![*first, *then]),
+            Plan::KeepBranches(inner) => inner.ordering(),
+            _ => None,
+        }
+    }
+
+    /// The table of the first (or last) base set in this plan.
+    pub fn leaf_table(&self, last: bool) -> Table {
+        match self {
+            Plan::Base(_) => Table::Main,
+            Plan::Other(_) => Table::Other,
+            Plan::Combine(_, operands) => {
+                let leaf = if last {
+                    operands.last()
+                } else {
+                    operands.first()
+                };
+                leaf.map_or(Table::Main, |plan| plan.leaf_table(last))
+            }
+            Plan::Filter(inner, _)
+            | Plan::Exclude(inner, _)
+            | Plan::Slice(inner, ..)
+            | Plan::Distinct(inner)
+            | Plan::KeepBranches(inner)
+            | Plan::Reorder(inner, ..)
+            | Plan::Qualified(inner, ..) => inner.leaf_table(last),
         }
     }
 }
 
 impl Pred {
     pub fn expr(&self) -> Expr {
+        self.expr_in(None)
+    }
+
+    /// The predicate with every column qualified by `table` when there is one.
+    pub fn expr_in(&self, table: Option<&str>) -> Expr {
+        let col = |name: &'static str| match table {
+            Some(table) => Expr::col((table.to_owned(), name)),
+            None => Expr::col(name),
+        };
         match self {
-            Pred::Gt(column, value) => Expr::col(*column).gt(*value),
-            Pred::Eq(column, value) => Expr::col(*column).eq(*value),
-            Pred::IsNull(column) => Expr::col(*column).is_null(),
-            Pred::ColumnsEqual => Expr::col("a").eq(Expr::col("b")),
-            Pred::SumBelow(limit) => Expr::col("a").add(Expr::col("b")).lt(*limit),
-            Pred::Not(inner) => inner.expr().not(),
-            Pred::Either(left, right) => left.expr().or(right.expr()),
+            Pred::Gt(column, value) => col(column).gt(*value),
+            Pred::Eq(column, value) => col(column).eq(*value),
+            Pred::IsNull(column) => col(column).is_null(),
+            Pred::ColumnsEqual => col("a").eq(col("b")),
+            Pred::SumBelow(limit) => col("a").add(col("b")).lt(*limit),
+            Pred::Not(inner) => inner.expr_in(table).not(),
+            Pred::Either(left, right) => left.expr_in(table).or(right.expr_in(table)),
         }
     }
 
@@ -143,7 +229,7 @@ macro_rules! with_set {
     };
 }
 
-fn combine(op: Op, left: AnySet, right: AnySet) -> AnySet {
+pub fn combine(op: Op, left: AnySet, right: AnySet) -> AnySet {
     crate::with_set!(left, |l| crate::with_set!(right, |r| match op {
         Op::Union => AnySet::Union(l.union(r)),
         Op::UnionAll => AnySet::Union(l.union_all(r)),
@@ -156,27 +242,54 @@ fn combine(op: Op, left: AnySet, right: AnySet) -> AnySet {
 }
 
 /// The setql query set for `plan` over `table`.
+/// Table `table` narrowed by base filter `k` (0..6), with its key declared.
+pub fn base_rows(table: String, k: u64) -> QuerySet {
+    let rows = QuerySet::table(table).primary_key("id");
+    match k {
+        0 => rows.filter(Expr::col("c").lt(3)),
+        1 => rows.filter(Expr::col("c").gte(2)),
+        2 => rows.filter(Expr::col("a").is_not_null()),
+        3 => rows.exclude(Expr::col("c").eq(1)),
+        4 => rows.filter(Expr::col("id").lt(25)),
+        _ => rows,
+    }
+}
+
+/// The rows base filter `k` keeps, as [`base_rows`] filters them.
+pub fn base_oracle(table: Table, k: u64) -> Vec<TableRow> {
+    table
+        .rows()
+        .into_iter()
+        .filter(|&(id, a, _, c)| {
+            let kept = match k {
+                0 => c.map(|c| c < 3),
+                1 => c.map(|c| c >= 2),
+                2 => Some(a.is_some()),
+                3 => c.map(|c| c == 1).map(|hit| !hit).or(Some(true)),
+                4 => Some(id < 25),
+                _ => Some(true),
+            };
+            kept == Some(true)
+        })
+        .collect()
+}
+
+fn base(table: String, k: u64) -> AnySet {
+    let filtered = base_rows(table, k);
+    // Three projections onto the same names, so pushdown must rename per branch.
+    AnySet::Plain(match k % 3 {
+        0 => filtered.columns(["a", "b"]),
+        1 => filtered.column_as(Expr::col("c"), "b").columns(["a", "b"]),
+        _ => filtered
+            .column_as(Expr::col("a").add(1), "a")
+            .columns(["a", "b"]),
+    })
+}
+
 pub fn build(plan: &Plan, table: &str) -> AnySet {
     match plan {
-        Plan::Base(k) => {
-            let rows = QuerySet::table(table.to_owned()).primary_key("id");
-            let filtered = match k {
-                0 => rows.filter(Expr::col("c").lt(3)),
-                1 => rows.filter(Expr::col("c").gte(2)),
-                2 => rows.filter(Expr::col("a").is_not_null()),
-                3 => rows.exclude(Expr::col("c").eq(1)),
-                4 => rows.filter(Expr::col("id").lt(25)),
-                _ => rows,
-            };
-            // Three projections onto the same names, so pushdown must rename per branch.
-            AnySet::Plain(match k % 3 {
-                0 => filtered.columns(["a", "b"]),
-                1 => filtered.column_as(Expr::col("c"), "b").columns(["a", "b"]),
-                _ => filtered
-                    .column_as(Expr::col("a").add(1), "a")
-                    .columns(["a", "b"]),
-            })
-        }
+        Plan::Base(k) => base(Table::Main.name(table), *k),
+        Plan::Other(k) => base(Table::Other.name(table), *k),
         Plan::Combine(op, operands) => {
             let mut sets = operands.iter().map(|operand| build(operand, table));
             let first = sets.next().unwrap_or(AnySet::Plain(QuerySet::none()));
@@ -186,14 +299,37 @@ pub fn build(plan: &Plan, table: &str) -> AnySet {
         Plan::Exclude(inner, pred) => {
             crate::each!(build(inner, table), |s| s.exclude(pred.expr()))
         }
+        // Cleared first, so the window does not depend on an ordering the inner set keeps.
         Plan::Slice(inner, limit, offset) => crate::each!(build(inner, table), |s| s
+            .clear_order_by()
             .order_by("a", Order::Asc)
             .order_by("b", Order::Desc)
             .offset(*offset)
             .limit(*limit)),
         Plan::Distinct(inner) => crate::each!(build(inner, table), |s| s.distinct()),
         Plan::KeepBranches(inner) => crate::each!(build(inner, table), |s| s.keep_branches()),
+        Plan::Reorder(inner, first, limit, offset, exclude, then) => {
+            let sliced = crate::each!(build(inner, table), |s| s
+                .clear_order_by()
+                .order_by(first.0, order(first.1))
+                .offset(*offset)
+                .limit(*limit));
+            let sliced = match exclude {
+                Some(pred) => crate::each!(sliced, |s| s.exclude(pred.expr())),
+                None => sliced,
+            };
+            crate::each!(sliced, |s| s.order_by(then.0, order(then.1)))
+        }
+        Plan::Qualified(inner, pred, last) => {
+            let qualifier = inner.leaf_table(*last).name(table);
+            crate::each!(build(inner, table), |s| s
+                .filter(pred.expr_in(Some(&qualifier))))
+        }
     }
+}
+
+pub fn order(descending: bool) -> Order {
+    if descending { Order::Desc } else { Order::Asc }
 }
 
 /// One table row: `(id, a, b, c)`.
@@ -207,8 +343,25 @@ pub fn table_rows() -> Vec<TableRow> {
         .collect()
 }
 
-/// Creates `table` holding [`table_rows`].
+/// The other table: 30 rows whose ids overlap the main table's, with other values.
+pub fn other_rows() -> Vec<TableRow> {
+    let value = |v: i64| if v == 0 { None } else { Some(v - 1) };
+    (1..=30_i64)
+        .map(|id| (id, value(id * 3 % 5), value(id % 4), value(id * 7 % 6)))
+        .collect()
+}
+
+/// Creates `table` holding [`table_rows`], and its [`other_table`] holding [`other_rows`].
 pub async fn seed<DB>(pool: &Pool<DB>, table: &str)
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    seed_rows(pool, table, table_rows()).await;
+    seed_rows(pool, &other_table(table), other_rows()).await;
+}
+
+async fn seed_rows<DB>(pool: &Pool<DB>, table: &str, rows: Vec<TableRow>)
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -219,7 +372,7 @@ where
     )
     .await;
     let sql = |v: Option<i64>| v.map_or("NULL".to_owned(), |v| v.to_string());
-    let rows: Vec<String> = table_rows()
+    let rows: Vec<String> = rows
         .into_iter()
         .map(|(id, a, b, c)| format!("({id}, {}, {}, {})", sql(a), sql(b), sql(c)))
         .collect();
@@ -233,25 +386,8 @@ where
 /// The rows `plan` must return, computed in memory: a multiset, in order when sliced.
 pub fn oracle(plan: &Plan) -> Vec<Pair> {
     match plan {
-        Plan::Base(k) => table_rows()
-            .into_iter()
-            .filter(|&(id, a, _, c)| {
-                let kept = match k {
-                    0 => c.map(|c| c < 3),
-                    1 => c.map(|c| c >= 2),
-                    2 => Some(a.is_some()),
-                    3 => c.map(|c| c == 1).map(|hit| !hit).or(Some(true)),
-                    4 => Some(id < 25),
-                    _ => Some(true),
-                };
-                kept == Some(true)
-            })
-            .map(|(_, a, b, c)| match k % 3 {
-                0 => (a, b),
-                1 => (a, c),
-                _ => (a.map(|a| a + 1), b),
-            })
-            .collect(),
+        Plan::Base(k) => base_pairs(Table::Main, *k),
+        Plan::Other(k) => base_pairs(Table::Other, *k),
         Plan::Combine(op, operands) => {
             let mut sets = operands.iter().map(oracle);
             let first = sets.next().unwrap_or_default();
@@ -275,7 +411,28 @@ pub fn oracle(plan: &Plan) -> Vec<Pair> {
         }
         Plan::Distinct(inner) => distinct(oracle(inner)),
         Plan::KeepBranches(inner) => oracle(inner),
+        Plan::Reorder(inner, first, limit, offset, exclude, _) => {
+            let rows = crate::common::rows::window(oracle(inner), &[*first], *limit, *offset);
+            rows.into_iter()
+                .filter(|row| exclude.as_ref().is_none_or(|p| p.eval(*row) != Some(true)))
+                .collect()
+        }
+        Plan::Qualified(inner, pred, _) => oracle(inner)
+            .into_iter()
+            .filter(|row| pred.eval(*row) == Some(true))
+            .collect(),
     }
+}
+
+fn base_pairs(table: Table, k: u64) -> Vec<Pair> {
+    base_oracle(table, k)
+        .into_iter()
+        .map(|(_, a, b, c)| match k % 3 {
+            0 => (a, b),
+            1 => (a, c),
+            _ => (a.map(|a| a + 1), b),
+        })
+        .collect()
 }
 
 /// NULL sorts first ascending, as setql orders on every engine.
@@ -283,7 +440,7 @@ fn ascending(x: Option<i64>, y: Option<i64>) -> Ordering {
     x.cmp(&y)
 }
 
-fn distinct(rows: Vec<Pair>) -> Vec<Pair> {
+pub fn distinct<T: PartialEq>(rows: Vec<T>) -> Vec<T> {
     let mut seen = Vec::new();
     for row in rows {
         if !seen.contains(&row) {
@@ -293,11 +450,11 @@ fn distinct(rows: Vec<Pair>) -> Vec<Pair> {
     seen
 }
 
-fn count(rows: &[Pair], row: &Pair) -> usize {
+fn count<T: PartialEq>(rows: &[T], row: &T) -> usize {
     rows.iter().filter(|r| *r == row).count()
 }
 
-fn apply(op: Op, left: Vec<Pair>, right: Vec<Pair>) -> Vec<Pair> {
+pub fn apply<T: PartialEq + Clone>(op: Op, left: Vec<T>, right: Vec<T>) -> Vec<T> {
     match op {
         Op::Union => distinct(left.into_iter().chain(right).collect()),
         Op::UnionAll => left.into_iter().chain(right).collect(),
@@ -329,135 +486,4 @@ fn apply(op: Op, left: Vec<Pair>, right: Vec<Pair>) -> Vec<Pair> {
             apply(Op::Union, only_left, only_right)
         }
     }
-}
-
-/// The rows of `set` on one engine (sorted unless `ordered`), or the error's text, and the
-/// SQL that ran.
-pub async fn rows_on<DB>(
-    pool: &Pool<DB>,
-    set: &AnySet,
-    ordered: bool,
-) -> (Result<Vec<Pair>, String>, String)
-where
-    DB: setql::Backend,
-    for<'c> &'c Pool<DB>: sqlx::Executor<'c, Database = DB>,
-    Pair: for<'r> sqlx::FromRow<'r, DB::Row>,
-{
-    let sql = crate::with_set!(set, |s| s.to_sql(DB::DIALECT)).unwrap_or_else(|e| e.to_string());
-    let rows = crate::with_set!(set, |s| s.fetch_all::<_, Pair>(pool).await);
-    let rows = rows.map_err(|e| e.to_string()).map(|mut rows| {
-        if !ordered {
-            rows.sort_unstable();
-        }
-        rows
-    });
-    (rows, sql)
-}
-
-/// The reachable engines, each holding a table of [`table_rows`].
-pub struct Engines {
-    sqlite: sqlx::SqlitePool,
-    #[cfg(feature = "postgres")]
-    postgres: Option<sqlx::PgPool>,
-    #[cfg(feature = "mysql")]
-    mysql: Option<sqlx::MySqlPool>,
-    pub table: String,
-}
-
-impl Engines {
-    pub async fn open(prefix: &str) -> Engines {
-        let table = crate::common::unique(prefix);
-        let sqlite = crate::common::sqlite_pool().await;
-        seed(&sqlite, &table).await;
-        #[cfg(feature = "postgres")]
-        let postgres = crate::common::postgres_pool().await;
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &postgres {
-            seed(pool, &table).await;
-        }
-        #[cfg(feature = "mysql")]
-        let mysql = crate::common::mysql_pool().await;
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &mysql {
-            seed(pool, &table).await;
-        }
-        Engines {
-            sqlite,
-            #[cfg(feature = "postgres")]
-            postgres,
-            #[cfg(feature = "mysql")]
-            mysql,
-            table,
-        }
-    }
-
-    pub fn names(&self) -> Vec<&'static str> {
-        #[allow(unused_mut)]
-        let mut names = vec!["sqlite"];
-        #[cfg(feature = "postgres")]
-        if self.postgres.is_some() {
-            names.push("postgres");
-        }
-        #[cfg(feature = "mysql")]
-        if self.mysql.is_some() {
-            names.push("mysql");
-        }
-        names
-    }
-
-    /// Each engine's rows for `set` (sorted unless `ordered`), with its SQL.
-    pub async fn rows(
-        &self,
-        set: &AnySet,
-        ordered: bool,
-    ) -> Vec<(&'static str, String, Result<Vec<Pair>, String>)> {
-        #[allow(unused_mut)]
-        let mut results = vec![("sqlite", rows_on(&self.sqlite, set, ordered).await)];
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &self.postgres {
-            results.push(("postgres", rows_on(pool, set, ordered).await));
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &self.mysql {
-            results.push(("mysql", rows_on(pool, set, ordered).await));
-        }
-        results
-            .into_iter()
-            .map(|(name, (rows, sql))| (name, sql, rows))
-            .collect()
-    }
-
-    /// Each engine's `count()` of `set`.
-    pub async fn counts(&self, set: &AnySet) -> Vec<Result<u64, String>> {
-        #[allow(unused_mut)]
-        let mut counts = vec![count_on(&self.sqlite, set).await];
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &self.postgres {
-            counts.push(count_on(pool, set).await);
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &self.mysql {
-            counts.push(count_on(pool, set).await);
-        }
-        counts
-    }
-
-    pub async fn close(self) {
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = &self.postgres {
-            crate::common::drop_table(pool, &self.table).await;
-        }
-        #[cfg(feature = "mysql")]
-        if let Some(pool) = &self.mysql {
-            crate::common::drop_table(pool, &self.table).await;
-        }
-    }
-}
-
-pub async fn count_on<DB>(pool: &sqlx::Pool<DB>, set: &AnySet) -> Result<u64, String>
-where
-    DB: setql::Backend,
-    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
-{
-    crate::with_set!(set, |s| s.count(pool).await).map_err(|e| e.to_string())
 }

@@ -1,0 +1,288 @@
+//! The fuzz suite's generators: proptest strategies for every kind of case, and the switch
+//! that leaves categories out (`SETQL_FUZZ_SKIP`).
+
+use proptest::prelude::*;
+use proptest::strategy::Union;
+
+use crate::common::keyed::{Computed, DistinctOrdered, Finish, Keyed, KeyedPred, Walked};
+use crate::common::plan::{Op, Plan, Pred, Table};
+use crate::common::rows::Term;
+
+/// Which generator categories run; see the module documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct Enabled {
+    pub computed: bool,
+    pub reorder: bool,
+    pub distinct: bool,
+    pub qualified: bool,
+    pub nulls: bool,
+}
+
+impl Enabled {
+    pub fn from_env() -> Enabled {
+        let skip = std::env::var("SETQL_FUZZ_SKIP").unwrap_or_default();
+        let on = |name: &str| !skip.split(',').any(|s| s.trim() == name);
+        Enabled {
+            computed: on("computed"),
+            reorder: on("reorder"),
+            distinct: on("distinct"),
+            qualified: on("qualified"),
+            nulls: on("nulls"),
+        }
+    }
+}
+
+pub fn predicate() -> impl Strategy<Value = Pred> {
+    let column = || prop_oneof![Just("a"), Just("b")];
+    let leaf = prop_oneof![
+        (column(), -1_i64..6).prop_map(|(c, v)| Pred::Gt(c, v)),
+        (column(), -1_i64..6).prop_map(|(c, v)| Pred::Eq(c, v)),
+        column().prop_map(Pred::IsNull),
+        Just(Pred::ColumnsEqual),
+        (0_i64..12).prop_map(Pred::SumBelow),
+    ];
+    leaf.prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|p| Pred::Not(Box::new(p))),
+            (inner.clone(), inner).prop_map(|(l, r)| Pred::Either(Box::new(l), Box::new(r))),
+        ]
+    })
+}
+
+/// An ordering term over `columns`.
+pub fn term(columns: &'static [&'static str]) -> impl Strategy<Value = Term> + Clone {
+    (proptest::sample::select(columns), any::<bool>())
+}
+
+pub fn combination(op: Op, mut operands: Vec<Plan>) -> Plan {
+    if op == Op::SymmetricDifference {
+        operands.truncate(2);
+    }
+    Plan::Combine(op, operands)
+}
+
+pub fn plan(enabled: Enabled) -> BoxedStrategy<Plan> {
+    let leaf = if enabled.qualified {
+        prop_oneof![
+            3 => (0_u64..6).prop_map(Plan::Base),
+            1 => (0_u64..6).prop_map(Plan::Other),
+        ]
+        .boxed()
+    } else {
+        (0_u64..6).prop_map(Plan::Base).boxed()
+    };
+    leaf.prop_recursive(4, 24, 3, move |inner| {
+        let ops = || proptest::sample::select(Op::ALL.to_vec());
+        let operands = || proptest::collection::vec(inner.clone(), 2..=3);
+        let mut arms: Vec<(u32, BoxedStrategy<Plan>)> = vec![
+            (
+                3,
+                (ops(), operands())
+                    .prop_map(|(op, operands)| combination(op, operands))
+                    .boxed(),
+            ),
+            (
+                2,
+                (inner.clone(), predicate())
+                    .prop_map(|(p, q)| Plan::Filter(Box::new(p), q))
+                    .boxed(),
+            ),
+            (
+                1,
+                (inner.clone(), predicate())
+                    .prop_map(|(p, q)| Plan::Exclude(Box::new(p), q))
+                    .boxed(),
+            ),
+            (
+                1,
+                (inner.clone(), 1_u64..8, 0_u64..4)
+                    .prop_map(|(p, limit, offset)| Plan::Slice(Box::new(p), limit, offset))
+                    .boxed(),
+            ),
+            (
+                1,
+                inner
+                    .clone()
+                    .prop_map(|p| Plan::Distinct(Box::new(p)))
+                    .boxed(),
+            ),
+            (
+                1,
+                inner
+                    .clone()
+                    .prop_map(|p| Plan::KeepBranches(Box::new(p)))
+                    .boxed(),
+            ),
+        ];
+        if enabled.reorder {
+            let ab = &["a", "b"];
+            arms.push((
+                1,
+                (
+                    inner.clone(),
+                    term(ab),
+                    1_u64..8,
+                    0_u64..4,
+                    proptest::option::of(predicate()),
+                    term(ab),
+                )
+                    .prop_map(|(p, first, limit, offset, exclude, then)| {
+                        Plan::Reorder(Box::new(p), first, limit, offset, exclude, then)
+                    })
+                    .boxed(),
+            ));
+        }
+        if enabled.qualified {
+            arms.push((
+                1,
+                (ops(), operands(), predicate(), any::<bool>())
+                    .prop_map(|(op, operands, pred, last)| {
+                        Plan::Qualified(Box::new(combination(op, operands)), pred, last)
+                    })
+                    .boxed(),
+            ));
+        }
+        Union::new_weighted(arms)
+    })
+    .boxed()
+}
+
+pub fn keyed(enabled: Enabled) -> impl Strategy<Value = Keyed> {
+    let table = if enabled.qualified {
+        prop_oneof![3 => Just(Table::Main), 1 => Just(Table::Other)].boxed()
+    } else {
+        Just(Table::Main).boxed()
+    };
+    let branch = (
+        table,
+        0_u64..6,
+        proptest::sample::select(Computed::ALL.to_vec()),
+    )
+        .prop_map(|(table, k, computed)| Keyed::Branch(table, k, computed));
+    let column = proptest::sample::select(&["id", "k", "c"][..]);
+    let pred = prop_oneof![
+        (column.clone(), -1_i64..6).prop_map(|(c, v)| KeyedPred::Gt(c, v)),
+        column.prop_map(KeyedPred::IsNull),
+    ];
+    let operands = proptest::collection::vec(
+        branch.prop_recursive(2, 6, 3, |inner| {
+            (
+                proptest::sample::select(Op::ALL.to_vec()),
+                proptest::collection::vec(inner, 2..=2),
+            )
+                .prop_map(|(op, operands)| Keyed::Combine(op, operands))
+        }),
+        2..=3,
+    );
+    // A combination at the top, sometimes filtered, qualified or not.
+    (
+        proptest::sample::select(Op::ALL.to_vec()),
+        operands,
+        proptest::option::of((pred, any::<bool>())),
+    )
+        .prop_map(move |(op, mut operands, filter)| {
+            if op == Op::SymmetricDifference {
+                operands.truncate(2);
+            }
+            let set = Keyed::Combine(op, operands);
+            match filter {
+                Some((pred, qualified)) => {
+                    Keyed::Filter(Box::new(set), pred, qualified && enabled.qualified)
+                }
+                None => set,
+            }
+        })
+}
+
+pub fn finish(enabled: Enabled) -> BoxedStrategy<Finish> {
+    let columns = &["id", "k", "c"];
+    let mut arms: Vec<(u32, BoxedStrategy<Finish>)> = vec![
+        (1, Just(Finish::Whole).boxed()),
+        (
+            1,
+            proptest::collection::vec(term(columns), 0..=2)
+                .prop_map(Finish::Ends)
+                .boxed(),
+        ),
+        (
+            3,
+            (
+                proptest::collection::vec(term(columns), 1..=2),
+                1_u64..6,
+                0_u64..4,
+            )
+                .prop_map(|(terms, limit, offset)| Finish::Slice(terms, limit, offset))
+                .boxed(),
+        ),
+    ];
+    if enabled.reorder {
+        arms.push((
+            1,
+            (term(columns), 1_u64..6, 0_u64..4, term(columns))
+                .prop_map(|(first, limit, offset, then)| {
+                    Finish::Reorder(first, limit, offset, then)
+                })
+                .boxed(),
+        ));
+    }
+    Union::new_weighted(arms).boxed()
+}
+
+pub fn distinct_ordered() -> impl Strategy<Value = DistinctOrdered> {
+    let all = &["id", "a", "b", "c"];
+    (
+        0_u64..6,
+        proptest::sample::subsequence(all.to_vec(), 2),
+        any::<bool>(),
+        proptest::collection::vec(term(all), 1..=2),
+    )
+        .prop_map(|(k, columns, swap, terms)| {
+            let mut columns = [columns[0], columns[1]];
+            if swap {
+                columns.swap(0, 1);
+            }
+            DistinctOrdered { k, columns, terms }
+        })
+}
+
+pub fn walked(enabled: Enabled) -> BoxedStrategy<(Walked, u64)> {
+    let whole = &["id", "a", "b", "c"];
+    let table = if enabled.qualified {
+        prop_oneof![3 => Just(Table::Main), 1 => Just(Table::Other)].boxed()
+    } else {
+        Just(Table::Main).boxed()
+    };
+    let mut arms: Vec<(u32, BoxedStrategy<Walked>)> = vec![
+        (
+            2,
+            (
+                table,
+                0_u64..6,
+                proptest::collection::vec(term(whole), 0..=3),
+            )
+                .prop_map(|(table, k, terms)| Walked::Table(table, k, terms))
+                .boxed(),
+        ),
+        (
+            1,
+            (
+                plan(enabled),
+                proptest::collection::vec(term(&["a", "b"]), 0..=2),
+            )
+                .prop_map(|(plan, terms)| Walked::Pairs(plan, terms))
+                .boxed(),
+        ),
+    ];
+    if enabled.computed {
+        arms.push((
+            2,
+            (
+                keyed(enabled),
+                proptest::collection::vec(term(&["id", "k", "c"]), 0..=2),
+            )
+                .prop_map(|(keyed, terms)| Walked::Keyed(keyed, terms))
+                .boxed(),
+        ));
+    }
+    (Union::new_weighted(arms), 1_u64..5).boxed()
+}
