@@ -156,6 +156,21 @@ impl Keyed {
         }
     }
 
+    /// Whether the set reads a table other than the first branch's. setql cannot prove a key
+    /// for the rows of two tables, so a cursor walk may then be refused.
+    pub fn mixes_tables(&self) -> bool {
+        fn tables(keyed: &Keyed, out: &mut Vec<Table>) {
+            match keyed {
+                Keyed::Branch(table, ..) => out.push(*table),
+                Keyed::Combine(_, operands) => operands.iter().for_each(|o| tables(o, out)),
+                Keyed::Filter(inner, ..) => tables(inner, out),
+            }
+        }
+        let mut all = Vec::new();
+        tables(self, &mut all);
+        all.windows(2).any(|pair| pair[0] != pair[1])
+    }
+
     /// Whether the oracle's rows can repeat (an `ALL` operation), so a cursor walk may be
     /// refused.
     pub fn may_repeat(&self) -> bool {
@@ -208,8 +223,10 @@ impl Finish {
             Finish::Whole => (rows, None),
             Finish::Slice(terms, limit, offset) => {
                 // The window in setql's total order, which orders the ties too.
+                // setql's tie-breakers run in the direction of the last term.
+                let descending = terms.last().is_some_and(|&(_, descending)| descending);
                 let mut total = terms.clone();
-                total.extend(Triple::COLUMNS.iter().map(|&column| (column, false)));
+                total.extend(Triple::COLUMNS.iter().map(|&column| (column, descending)));
                 (window(rows, terms, *limit, *offset), Some(total))
             }
             Finish::Reorder(first, limit, offset, then) => (

@@ -76,11 +76,15 @@ pub fn compare<R: Row>(terms: &[Term], x: &R, y: &R) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
-/// Sorts by `terms` and then by every output column ascending: the total order setql's
-/// tie-breakers give (the declared key, or the output columns, both of which make the rows
-/// of a set that has them differ in that order).
+/// Sorts by `terms` and then by every output column, in the direction of the last term
+/// (ascending when there is none): the total order setql's tie-breakers give (the key, or
+/// the output columns, both of which make the rows of a set that has them differ in that
+/// order; the key comes first in every keyed fixture).
 pub fn sort_total<R: Row>(rows: &mut [R], terms: &[Term]) {
-    rows.sort_by(|x, y| compare(terms, x, y).then_with(|| x.cmp(y)));
+    let descending = terms.last().is_some_and(|&(_, descending)| descending);
+    rows.sort_by(|x, y| {
+        compare(terms, x, y).then_with(|| if descending { y.cmp(x) } else { x.cmp(y) })
+    });
 }
 
 /// The rows `[offset, offset + limit)` of `rows` in setql's total order under `terms`.
