@@ -73,6 +73,17 @@ pub enum Error {
         column: String,
     },
 
+    /// A set given to `filter_in` or `exclude_in` outputs other than exactly one column, so
+    /// its rows cannot be compared with one column. Project it with `columns([..])`.
+    #[error(
+        "a set used as a filter must output exactly one column, but this one outputs ({})",
+        columns.join(", ")
+    )]
+    SubqueryColumns {
+        /// The set's output columns (`t.*` for every column of table `t`).
+        columns: Vec<String>,
+    },
+
     /// An adopted statement outputs two columns of one name, and setql must read its rows
     /// as a derived table (a later filter, a count, a slice), which cannot hold both.
     /// Alias one of them in the statement.

@@ -110,7 +110,7 @@ fn branch_predicates(compound: &Compound, predicate: &Predicate) -> Option<Vec<(
                     let position = outer.iter().position(|n| n == name)?;
                     Some(output_column(&own[position]))
                 })?;
-                Some((Predicate::new(renamed), true))
+                Some((predicate.with_expr(renamed), true))
             }
             // Branches that all output `t.*` of the same table line up name for name.
             (Shape::WholeTable { .. }, own) if own == first => {

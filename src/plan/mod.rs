@@ -210,7 +210,8 @@ fn any(selects: &[&Select]) -> Vec<Predicate> {
         .iter()
         .all(|select| own(select, &shared).next().is_some())
     {
-        Some(Predicate::new(one_of(selects, &shared)))
+        let parts = selects.iter().flat_map(|select| &select.filters);
+        Some(Predicate::gathering(one_of(selects, &shared), parts))
     } else {
         None
     };
@@ -292,7 +293,7 @@ fn first_but_not_rest(first: &Select, rest: &[&Select]) -> Vec<Predicate> {
             Some(kept) => kept.is_not(Expr::Constant(true.into())),
             None => Expr::Constant(false.into()),
         };
-        conjuncts.push(Predicate::new(excluded));
+        conjuncts.push(Predicate::gathering(excluded, &select.filters));
     }
     conjuncts
 }

@@ -448,7 +448,9 @@ impl Select {
     pub(crate) fn add_filter(&mut self, predicate: Predicate) {
         let predicate = match self.source {
             super::node::Source::Table(_) => predicate,
-            _ => unqualified(&predicate).map_or(predicate, Predicate::new),
+            _ => {
+                unqualified(&predicate).map_or(predicate.clone(), |expr| predicate.with_expr(expr))
+            }
         };
         self.filters.push(predicate);
     }
@@ -485,7 +487,8 @@ impl Select {
         if self.renames_nothing() {
             return Some(Predicate::clone(predicate));
         }
-        self.resolve_outputs(predicate).map(Predicate::new)
+        self.resolve_outputs(predicate)
+            .map(|expr| predicate.with_expr(expr))
     }
 
     fn renames_nothing(&self) -> bool {
@@ -518,7 +521,7 @@ impl Compound {
             return Ok(predicate);
         };
         match super::predicate::unqualified_outputs(&predicate, outputs) {
-            Ok(Some(rewritten)) => Ok(Predicate::new(rewritten)),
+            Ok(Some(rewritten)) => Ok(predicate.with_expr(rewritten)),
             Ok(None) => Ok(predicate),
             Err(column) => Err(Misuse::QualifiedColumn(column)),
         }

@@ -5,8 +5,11 @@ mod key;
 pub(crate) mod node;
 mod nullability;
 pub(crate) mod predicate;
+pub(crate) mod subquery;
 
-use sea_query::{Condition, Expr, IntoIden, NullOrdering, Order, SelectStatement, Values};
+use sea_query::{
+    Condition, Expr, IntoColumnRef, IntoIden, NullOrdering, Order, SelectStatement, Values,
+};
 
 use crate::combine::{self, DelayedDifference, DelayedIntersection, DelayedUnion, SetOp};
 use crate::dialect::{Capabilities, Dialect};
@@ -156,6 +159,58 @@ pub trait QueryChain: sealed::Sealed + Clone {
     #[must_use]
     fn exclude(self, condition: impl IntoPredicate) -> Self {
         Self::from_node(self.into_node().exclude(condition.into_predicate()))
+    }
+
+    /// Keeps the rows whose `column` is one of the values of `set`, a query set or
+    /// combination with one output column: `column IN (SELECT …)`, with the set rendered
+    /// for the same engine as this one. A row whose `column` is NULL is never kept.
+    ///
+    /// Like [`filter`](Self::filter), it moves into the branches of a combination where
+    /// that is exact; `column` is the only column it reads of this set's rows.
+    ///
+    /// ```
+    /// use setql::prelude::*;
+    ///
+    /// let tagged = QuerySet::table("tags").filter(Expr::col("tag").eq("rust")).columns(["post_id"]);
+    /// let posts = QuerySet::table("posts").filter_in("id", &tagged);
+    /// assert_eq!(
+    ///     posts.to_sql(Dialect::Postgres).unwrap(),
+    ///     r#"SELECT * FROM "posts" WHERE "id" IN (SELECT "post_id" FROM "tags" WHERE "tag" = 'rust')"#
+    /// );
+    /// ```
+    ///
+    /// A set with more than one output column, where that is known, is an
+    /// [`Error::SubqueryColumns`](crate::Error::SubqueryColumns) before anything is sent.
+    #[must_use]
+    fn filter_in(self, column: impl IntoColumnRef, set: &impl QueryChain) -> Self {
+        Self::from_node(
+            self.into_node()
+                .filter_in(column.into_column_ref(), set.node()),
+        )
+    }
+
+    /// Drops the rows whose `column` is one of the values of `set`; a row whose `column` is
+    /// NULL is kept, as [`exclude`](Self::exclude) keeps rows where its condition is NULL.
+    ///
+    /// It is rendered `(column IN (SELECT …)) IS NOT TRUE`, never `column NOT IN (SELECT …)`,
+    /// which keeps no row at all once the set holds a NULL.
+    ///
+    /// ```
+    /// use setql::prelude::*;
+    ///
+    /// let banned = QuerySet::table("bans").columns(["user_id"]);
+    /// let posts = QuerySet::table("posts").exclude_in("author_id", &banned);
+    /// assert_eq!(
+    ///     posts.to_sql(Dialect::MySql).unwrap(),
+    ///     "SELECT * FROM `posts` WHERE (`author_id` IN (SELECT `user_id` FROM `bans`)) IS NOT TRUE"
+    /// );
+    /// ```
+    #[must_use]
+    fn exclude_in(self, column: impl IntoColumnRef, set: &impl QueryChain) -> Self {
+        Self::from_node(
+            self.into_node()
+                .exclude_in(column.into_column_ref(), set.node()),
+        )
     }
 
     /// Adds an ordering term. On a combination, `column` is an output column name.

@@ -21,8 +21,8 @@ pub enum Node {
     Invalid(Misuse),
 }
 
-/// A WHERE predicate. Shared, because pushdown gives the same predicate to many branches.
-pub(crate) type Predicate = std::sync::Arc<Expr>;
+/// A WHERE predicate: an `Expr`, and the sets its subquery filters read (see `subquery`).
+pub(crate) use super::subquery::Predicate;
 
 /// A line `explain` prints about what chaining or planning did at a node.
 pub(crate) type Note = std::borrow::Cow<'static, str>;
@@ -213,6 +213,8 @@ pub enum Misuse {
     Aggregate(String),
     /// A qualified column that cannot be read on combined rows.
     QualifiedColumn(String),
+    /// A set used as a filter that outputs other than one column (its output columns).
+    SubqueryColumns(Vec<String>),
 }
 
 impl Misuse {
@@ -224,6 +226,7 @@ impl Misuse {
             Misuse::DistinctLosesOrder(column) => Error::DistinctLosesOrder { column },
             Misuse::Aggregate(column) => Error::AggregateColumn { column },
             Misuse::QualifiedColumn(column) => Error::QualifiedColumn { column },
+            Misuse::SubqueryColumns(columns) => Error::SubqueryColumns { columns },
         }
     }
 }

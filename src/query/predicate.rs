@@ -59,6 +59,8 @@ impl ColumnUse {
             | Expr::Constant(_)
             | Expr::Keyword(_)
             | Expr::TypeName(_) => {}
+            // A set used as a filter never reads the outer row.
+            marker if super::subquery::is_marker(marker) => {}
             // Subqueries, CASE, raw SQL and kinds added to sea-query later are not inspected.
             _ => self.incomplete = true,
         }

@@ -11,6 +11,7 @@
 mod adopted;
 mod emulate;
 mod explain;
+mod subquery;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -94,7 +95,7 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
             let filters = std::mem::take(&mut select.filters);
             let mut statement = renderer.select(&select)?;
             for filter in filters {
-                statement.and_where(std::sync::Arc::unwrap_or_clone(filter));
+                statement.and_where(renderer.predicate(&filter)?);
             }
             statement
         }
@@ -184,7 +185,7 @@ impl<'c> Renderer<'c> {
             }
         }
         for filter in &select.filters {
-            statement.and_where(Expr::clone(filter));
+            statement.and_where(self.predicate(filter)?);
         }
         if select.distinct {
             statement.distinct();
