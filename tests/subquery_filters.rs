@@ -187,6 +187,17 @@ engines!(filter_in_on_a_fused_union, |pool, engine| {
     );
     // Branch filters that are themselves subquery filters fuse too.
     let fused = n(num().lte(3)).filter_in("num", &set) | n(num().gte(7)).exclude_in("num", &set);
+    let sql = fused.to_sql(Dialect::Sqlite).unwrap();
+    assert!(
+        !sql.contains("UNION") && sql.matches(" IN (SELECT").count() == 2,
+        "{sql}"
+    );
+    let sql = union
+        .clone()
+        .filter_in("num", &set)
+        .to_sql(Dialect::Postgres)
+        .unwrap();
+    assert!(!sql.contains("UNION"), "{sql}");
     assert_eq!(
         both_plans!(pool, fused),
         (vec![1, 7, 9], vec![1, 7, 9]),
