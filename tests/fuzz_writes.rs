@@ -325,14 +325,23 @@ fn fuzz_writes_against_the_oracle() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let pools = runtime.block_on(Pools::open());
     let cases = cases();
+    // How many cases of each kind ran (shrinking included), so the line shows the mix.
+    let ran = std::cell::RefCell::new(std::collections::BTreeMap::<&str, usize>::new());
     let outcome = run_cases(&case(Enabled::from_env()), cases, category, |c| {
+        *ran.borrow_mut().entry(category(c)).or_default() += 1;
         check(&runtime, &pools, c)
     });
+    let mix: Vec<String> = ran
+        .borrow()
+        .iter()
+        .map(|(kind, n)| format!("{kind}={n}"))
+        .collect();
     let _ = writeln!(
         std::io::stdout(),
-        "FUZZ-WRITES cases={cases} engines={} mismatches={}",
+        "FUZZ-WRITES cases={cases} engines={} mismatches={} ({})",
         pools.names().join(","),
-        outcome.mismatches
+        outcome.mismatches,
+        mix.join(" ")
     );
     if outcome.mismatches > 0 {
         let _ = writeln!(
