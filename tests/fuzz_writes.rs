@@ -134,7 +134,7 @@ where
         .order_by("id", Order::Asc)
         .fetch_all(pool)
         .await
-        .unwrap()
+        .expect("reading the scratch table back")
 }
 
 /// Runs the case on a scratch copy of the fuzz tables `main` and its other table.

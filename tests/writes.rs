@@ -21,7 +21,7 @@ where
         .order_by("id", Order::Asc)
         .fetch_all(pool)
         .await
-        .unwrap()
+        .expect("reading the table back")
 }
 
 /// The ids of `t` whose `other_num` is at least `floor`.
@@ -334,6 +334,10 @@ fn the_key_list_is_materialized_on_mysql_only() {
     assert_eq!(
         recent.delete_sql(Dialect::Postgres).unwrap(),
         r#"DELETE FROM "posts" WHERE "posts"."id" IN (SELECT "s"."id" FROM (SELECT * FROM "posts" ORDER BY "created_at" DESC NULLS LAST, "id" DESC NULLS LAST LIMIT 10) AS "s")"#
+    );
+    assert_eq!(
+        recent.delete_sql(Dialect::Sqlite).unwrap(),
+        r#"DELETE FROM "posts" WHERE "posts"."id" IN (SELECT "s"."id" FROM (SELECT * FROM "posts" ORDER BY "created_at" DESC, "id" DESC LIMIT 10) AS "s")"#
     );
     assert_eq!(
         recent.delete_sql(Dialect::MySql).unwrap(),
