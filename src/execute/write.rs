@@ -62,17 +62,18 @@ where
     E: Executor<'c> + 'e,
     E::Database: Backend,
 {
-    let operation = match write {
-        Write::Update(_) => "setql.update",
-        Write::Delete => "setql.delete",
-    };
+    let is_update = matches!(write, Write::Update(_));
     let rendered = render_for(target, write, E::Database::DIALECT)
         .map(|statement| statement.build(E::Database::DIALECT));
     async move {
         let Some((sql, values)) = rendered? else {
             return Ok(0);
         };
-        let span = tracing::debug_span!("setql.write", operation, sql = %sql);
+        let span = if is_update {
+            tracing::debug_span!("setql.update", sql = %sql)
+        } else {
+            tracing::debug_span!("setql.delete", sql = %sql)
+        };
         let arguments = Bound(E::Database::arguments(values));
         let result = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
             .execute(executor)
