@@ -14,9 +14,11 @@ mod explain;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod write;
 mod writer;
 
 pub(crate) use explain::explain;
+pub(crate) use write::{Write, WriteStatement, render_write};
 
 use sea_query::{
     Asterisk, DynIden, Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Values,
