@@ -420,3 +420,47 @@ fn the_set_is_rendered_for_the_outer_dialect() {
         "SELECT * FROM `comments` WHERE `post_id` IN (SELECT * FROM (SELECT `id` FROM `posts` WHERE `author_id` = 7 UNION (SELECT `post_id` FROM `tags` WHERE `tag` = 'rust') ORDER BY `id` DESC LIMIT 50) AS `s1`) AND (`author_id` IN (SELECT `user_id` FROM `bans`)) IS NOT TRUE"
     );
 }
+
+// A write through a set filtered by a set: in place, with the set read before the write on
+// MySQL, which refuses a subquery that reads the table being written (error 1093). Both the
+// set of another table and a set of the written table itself.
+engines!(writes_through_a_set_filtered_by_a_set, |pool, engine| {
+    let t = numbers(pool).await;
+    let v = values_table(pool, &[Some(1), Some(3), None]).await;
+    let others = QuerySet::table(v.clone()).columns(["v"]);
+    let rows = QuerySet::table(t.clone());
+    let updated = rows
+        .clone()
+        .filter_in("num", &others)
+        .update(pool, [("other_num", Expr::val(100))])
+        .await
+        .unwrap();
+    assert_eq!(updated, 2, "{engine:?}");
+    // The rows whose num is a member of the same table's top three by other_num.
+    let top = rows
+        .clone()
+        .order_by("other_num", Order::Desc)
+        .limit(3)
+        .columns(["num"]);
+    assert_eq!(
+        ones!(pool, top.clone()),
+        [Some(0), Some(1), Some(3)],
+        "{engine:?}"
+    );
+    let deleted = rows
+        .clone()
+        .exclude_in("num", &top)
+        .filter(num().lte(4))
+        .delete(pool)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 2, "{engine:?}");
+    let mut left = nums!(pool, rows.clone());
+    left.sort_unstable();
+    assert_eq!(left, [0, 1, 3, 5, 6, 7, 8, 9], "{engine:?}");
+    let sql = rows
+        .filter_in("num", &top)
+        .update_sql(Dialect::MySql, [("other_num", Expr::val(0))])
+        .unwrap();
+    assert!(sql.contains("SELECT DISTINCT * FROM"), "{sql}");
+});

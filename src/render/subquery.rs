@@ -72,6 +72,21 @@ impl Renderer<'_> {
             &unordered
         };
         let statement = self.node(node)?;
+        if self.materialized_sets {
+            // A DISTINCT derived table is never merged into the outer query, so the set is
+            // read before the write, as MySQL requires of a set reading the written table.
+            let inner = self.alias("s");
+            let distinct = Query::select()
+                .distinct()
+                .column(Asterisk)
+                .from_subquery(statement, inner)
+                .to_owned();
+            let outer = self.alias("s");
+            return Ok(Query::select()
+                .column(Asterisk)
+                .from_subquery(distinct, outer)
+                .to_owned());
+        }
         if limits_inside_in(self.dialect) || !has_limit_inside(node) {
             return Ok(statement);
         }
