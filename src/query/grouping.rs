@@ -144,7 +144,7 @@ impl GroupBy {
     /// let per_author = feed.group_by(["author"]).aggregate([Aggregate::count("n")]);
     /// assert_eq!(
     ///     per_author.to_sql(Dialect::Postgres).unwrap(),
-    ///     r#"SELECT "author", COUNT(*) AS "n" FROM (SELECT "author", "id" FROM "posts" UNION SELECT "author", "id" FROM "comments") AS "t1" GROUP BY "author""#
+    ///     r#"SELECT "author", COUNT(*) AS "n" FROM (SELECT "author", "id" FROM "posts" UNION (SELECT "author", "id" FROM "comments")) AS "t1" GROUP BY "author""#
     /// );
     /// ```
     pub fn aggregate(self, aggregates: impl IntoIterator<Item = Aggregate>) -> crate::QuerySet {
