@@ -14,14 +14,16 @@ use setql::prelude::*;
 const AUTHORS: [&str; 7] = ["ann", "bob", "cat", "dan", "eve", "fay", "gus"];
 
 /// `(author, id, score)` of the posts and of the comments.
+fn author(n: i32) -> String {
+    AUTHORS[usize::try_from(n % 7).unwrap_or_default()].to_owned()
+}
+
 fn posts() -> Vec<(String, i32, i32)> {
-    (1..=20).map(|id| (AUTHORS[id as usize % 7].to_owned(), id, id)).collect()
+    (1..=20).map(|id| (author(id), id, id)).collect()
 }
 
 fn comments() -> Vec<(String, i32, i32)> {
-    (1..=15)
-        .map(|id| (AUTHORS[(id as usize * 3) % 7].to_owned(), id, id * 2))
-        .collect()
+    (1..=15).map(|id| (author(id * 3), id, id * 2)).collect()
 }
 
 async fn feed_tables<DB>(pool: &sqlx::Pool<DB>) -> (String, String)
@@ -43,7 +45,11 @@ where
             .iter()
             .map(|(author, id, score)| format!("({id}, '{author}', {score})"))
             .collect();
-        exec(pool, format!("INSERT INTO {t} VALUES {}", values.join(", "))).await;
+        exec(
+            pool,
+            format!("INSERT INTO {t} VALUES {}", values.join(", ")),
+        )
+        .await;
         names.push(t);
     }
     (names[0].clone(), names[1].clone())
@@ -84,7 +90,15 @@ fn per_author(posts: &str, comments: &str) -> QuerySet {
     ])
 }
 
-type Group = (String, i64, Option<i64>, Option<f64>, Option<i32>, Option<i32>, i64);
+type Group = (
+    String,
+    i64,
+    Option<i64>,
+    Option<f64>,
+    Option<i32>,
+    Option<i32>,
+    i64,
+);
 
 engines!(feed_items_per_author_top_five_by_count, |pool, engine| {
     let (p, c) = feed_tables(pool).await;
@@ -104,10 +118,16 @@ engines!(feed_items_per_author_top_five_by_count, |pool, engine| {
     let expected = expected_per_author();
     for (author, n, total, mean, low, high, kinds) in &top {
         let (count, sum, min, max) = expected[author];
-        assert_eq!((*n, *total, *low, *high), (count, Some(sum), Some(min), Some(max)));
+        assert_eq!(
+            (*n, *total, *low, *high),
+            (count, Some(sum), Some(min), Some(max))
+        );
         #[allow(clippy::cast_precision_loss)]
         let average = sum as f64 / count as f64;
-        assert!((mean.unwrap() - average).abs() < 1e-9, "{engine:?} {mean:?}");
+        assert!(
+            (mean.unwrap() - average).abs() < 1e-9,
+            "{engine:?} {mean:?}"
+        );
         assert_eq!(*kinds, 2, "{engine:?}");
     }
 
@@ -122,7 +142,10 @@ engines!(feed_items_per_author_top_five_by_count, |pool, engine| {
     assert_eq!((n, total), (35, Some(sum)), "{engine:?}");
     #[allow(clippy::cast_precision_loss)]
     let average = sum as f64 / 35.0;
-    assert!((mean.unwrap() - average).abs() < 1e-9, "{engine:?} {mean:?}");
+    assert!(
+        (mean.unwrap() - average).abs() < 1e-9,
+        "{engine:?} {mean:?}"
+    );
     let none = feed(&p, &c)
         .filter(Expr::col("score").gt(1000))
         .aggregate([Aggregate::count("n"), Aggregate::sum("score", "total")]);
@@ -135,33 +158,40 @@ engines!(feed_items_per_author_top_five_by_count, |pool, engine| {
     assert_eq!(emptied.count(pool).await.unwrap(), 0, "{engine:?}");
 });
 
-engines!(a_filter_on_an_aggregate_stays_above_a_filter_on_a_group_moves_below, |pool, engine| {
-    let (p, c) = feed_tables(pool).await;
-    let grouped = feed(&p, &c)
-        .group_by(["author"])
-        .aggregate([Aggregate::count("n")]);
+engines!(
+    a_filter_on_an_aggregate_stays_above_a_filter_on_a_group_moves_below,
+    |pool, engine| {
+        let (p, c) = feed_tables(pool).await;
+        let grouped = feed(&p, &c)
+            .group_by(["author"])
+            .aggregate([Aggregate::count("n")]);
 
-    let busy = grouped.clone().filter(Expr::col("n").gte(5));
-    let sql = busy.to_sql(Dialect::Postgres).unwrap();
-    let (_, after_grouping) = sql.split_once("GROUP BY").unwrap();
-    assert!(after_grouping.contains(r#"WHERE "n" >= 5"#), "{sql}");
-    let rows: Vec<(String, i64)> = sorted!(pool, (String, i64), busy);
-    assert_eq!(rows.len(), 6, "{engine:?}");
-    assert!(rows.iter().all(|(author, _)| author != "ann"));
+        let busy = grouped.clone().filter(Expr::col("n").gte(5));
+        let sql = busy.to_sql(Dialect::Postgres).unwrap();
+        let (_, after_grouping) = sql.split_once("GROUP BY").unwrap();
+        assert!(after_grouping.contains(r#"WHERE "n" >= 5"#), "{sql}");
+        let rows: Vec<(String, i64)> = sorted!(pool, (String, i64), busy);
+        assert_eq!(rows.len(), 6, "{engine:?}");
+        assert!(rows.iter().all(|(author, _)| author != "ann"));
 
-    let quiet = grouped.clone().exclude(Expr::col("n").gte(5));
-    let rows: Vec<(String, i64)> = quiet.fetch_all(pool).await.unwrap();
-    assert_eq!(rows, [("ann".to_owned(), 4)], "{engine:?}");
+        let quiet = grouped.clone().exclude(Expr::col("n").gte(5));
+        let rows: Vec<(String, i64)> = quiet.fetch_all(pool).await.unwrap();
+        assert_eq!(rows, [("ann".to_owned(), 4)], "{engine:?}");
 
-    // A filter on the grouping column moves into the set, and on into both branches.
-    let dan = grouped.filter(Expr::col("author").eq("dan"));
-    let sql = dan.to_sql(Dialect::Postgres).unwrap();
-    let (below, after_grouping) = sql.split_once("GROUP BY").unwrap();
-    assert!(!after_grouping.contains("WHERE"), "{sql}");
-    assert_eq!(below.matches(r#"WHERE "author" = 'dan'"#).count(), 2, "{sql}");
-    let rows: Vec<(String, i64)> = dan.fetch_all(pool).await.unwrap();
-    assert_eq!(rows, [("dan".to_owned(), 6)], "{engine:?}");
-});
+        // A filter on the grouping column moves into the set, and on into both branches.
+        let dan = grouped.filter(Expr::col("author").eq("dan"));
+        let sql = dan.to_sql(Dialect::Postgres).unwrap();
+        let (below, after_grouping) = sql.split_once("GROUP BY").unwrap();
+        assert!(!after_grouping.contains("WHERE"), "{sql}");
+        assert_eq!(
+            below.matches(r#"WHERE "author" = 'dan'"#).count(),
+            2,
+            "{sql}"
+        );
+        let rows: Vec<(String, i64)> = dan.fetch_all(pool).await.unwrap();
+        assert_eq!(rows, [("dan".to_owned(), 6)], "{engine:?}");
+    }
+);
 
 engines!(counting_a_grouped_set_counts_groups, |pool, engine| {
     let (p, c) = feed_tables(pool).await;
@@ -173,7 +203,9 @@ engines!(counting_a_grouped_set_counts_groups, |pool, engine| {
     assert_eq!(busy.count(pool).await.unwrap(), 6, "{engine:?}");
     assert_eq!(grouped.clone().limit(3).count(pool).await.unwrap(), 3);
     assert!(grouped.exists(pool).await.unwrap(), "{engine:?}");
-    let kinds = feed(&p, &c).group_by(["kind"]).aggregate([Aggregate::count("n")]);
+    let kinds = feed(&p, &c)
+        .group_by(["kind"])
+        .aggregate([Aggregate::count("n")]);
     assert_eq!(kinds.count(pool).await.unwrap(), 2, "{engine:?}");
 });
 
@@ -253,37 +285,57 @@ engines!(grouped_sets_page_by_number_and_by_cursor, |pool, engine| {
     assert_eq!(seen, all, "{engine:?}");
 });
 
-engines!(grouping_misuse_is_refused_before_anything_is_sent, |pool, engine| {
-    let (p, c) = feed_tables(pool).await;
-    let unknown = |err: Error, name: &str| match err {
-        Error::UnknownColumn { column, .. } => assert_eq!(column, name, "{engine:?}"),
-        other => panic!("{engine:?}: {other:?}"),
-    };
-    let by_missing = feed(&p, &c).group_by(["nope"]).aggregate([Aggregate::count("n")]);
-    unknown(by_missing.fetch_all::<_, (i64,)>(pool).await.unwrap_err(), "nope");
-    let sum_missing = feed(&p, &c)
-        .group_by(["author"])
-        .aggregate([Aggregate::sum("nope", "total")]);
-    unknown(sum_missing.count(pool).await.unwrap_err(), "nope");
-    let grouped = feed(&p, &c).group_by(["author"]).aggregate([Aggregate::count("n")]);
-    unknown(
-        grouped.clone().order_by("score", Order::Asc).to_sql(Dialect::MySql).unwrap_err(),
-        "score",
-    );
-    // Aggregates belong in a grouping; an ungrouped annotation is refused as before, and so
-    // is one over the grouped rows.
-    let annotated = feed(&p, &c).column_as(Expr::col("score").sum(), "total");
-    assert!(matches!(
-        annotated.fetch_all::<_, (i64,)>(pool).await.unwrap_err(),
-        Error::AggregateColumn { .. }
-    ));
-    assert!(matches!(
-        grouped.column_as(Expr::col("n").max(), "most").to_sql(Dialect::Sqlite).unwrap_err(),
-        Error::AggregateColumn { .. }
-    ));
-    let nothing = feed(&p, &c).aggregate([]);
-    assert!(matches!(nothing.fetch_all::<_, (i64,)>(pool).await.unwrap_err(), Error::NoAggregates));
-});
+engines!(
+    grouping_misuse_is_refused_before_anything_is_sent,
+    |pool, engine| {
+        let (p, c) = feed_tables(pool).await;
+        let unknown = |err: Error, name: &str| match err {
+            Error::UnknownColumn { column, .. } => assert_eq!(column, name, "{engine:?}"),
+            other => panic!("{engine:?}: {other:?}"),
+        };
+        let by_missing = feed(&p, &c)
+            .group_by(["nope"])
+            .aggregate([Aggregate::count("n")]);
+        unknown(
+            by_missing.fetch_all::<_, (i64,)>(pool).await.unwrap_err(),
+            "nope",
+        );
+        let sum_missing = feed(&p, &c)
+            .group_by(["author"])
+            .aggregate([Aggregate::sum("nope", "total")]);
+        unknown(sum_missing.count(pool).await.unwrap_err(), "nope");
+        let grouped = feed(&p, &c)
+            .group_by(["author"])
+            .aggregate([Aggregate::count("n")]);
+        unknown(
+            grouped
+                .clone()
+                .order_by("score", Order::Asc)
+                .to_sql(Dialect::MySql)
+                .unwrap_err(),
+            "score",
+        );
+        // Aggregates belong in a grouping; an ungrouped annotation is refused as before, and so
+        // is one over the grouped rows.
+        let annotated = feed(&p, &c).column_as(Expr::col("score").sum(), "total");
+        assert!(matches!(
+            annotated.fetch_all::<_, (i64,)>(pool).await.unwrap_err(),
+            Error::AggregateColumn { .. }
+        ));
+        assert!(matches!(
+            grouped
+                .column_as(Expr::col("n").max(), "most")
+                .to_sql(Dialect::Sqlite)
+                .unwrap_err(),
+            Error::AggregateColumn { .. }
+        ));
+        let nothing = feed(&p, &c).aggregate([]);
+        assert!(matches!(
+            nothing.fetch_all::<_, (i64,)>(pool).await.unwrap_err(),
+            Error::NoAggregates
+        ));
+    }
+);
 
 #[test]
 fn grouped_sql_for_each_engine() {
@@ -292,7 +344,11 @@ fn grouped_sql_for_each_engine() {
         .union_all(QuerySet::table("comments").columns(["author", "score"]));
     let grouped = feed
         .group_by(["author"])
-        .aggregate([Aggregate::count("n"), Aggregate::sum("score", "total"), Aggregate::avg("score", "mean")])
+        .aggregate([
+            Aggregate::count("n"),
+            Aggregate::sum("score", "total"),
+            Aggregate::avg("score", "mean"),
+        ])
         .filter(Expr::col("n").gt(1))
         .order_by("n", Order::Desc)
         .limit(5);

@@ -65,7 +65,10 @@ impl Aggregate {
     }
 
     /// `COUNT(DISTINCT column) AS alias`: the number of distinct non-NULL values.
-    pub fn count_distinct(column: impl sea_query::IntoIden, alias: impl sea_query::IntoIden) -> Self {
+    pub fn count_distinct(
+        column: impl sea_query::IntoIden,
+        alias: impl sea_query::IntoIden,
+    ) -> Self {
         Self::over(
             AggregateFunction::CountDistinct,
             Some(name_of(column)),
@@ -75,22 +78,38 @@ impl Aggregate {
 
     /// `SUM(column) AS alias`, for an integer column, read as `i64` on every engine.
     pub fn sum(column: impl sea_query::IntoIden, alias: impl sea_query::IntoIden) -> Self {
-        Self::over(AggregateFunction::Sum, Some(name_of(column)), name_of(alias))
+        Self::over(
+            AggregateFunction::Sum,
+            Some(name_of(column)),
+            name_of(alias),
+        )
     }
 
     /// `MIN(column) AS alias`, in the column's own type.
     pub fn min(column: impl sea_query::IntoIden, alias: impl sea_query::IntoIden) -> Self {
-        Self::over(AggregateFunction::Min, Some(name_of(column)), name_of(alias))
+        Self::over(
+            AggregateFunction::Min,
+            Some(name_of(column)),
+            name_of(alias),
+        )
     }
 
     /// `MAX(column) AS alias`, in the column's own type.
     pub fn max(column: impl sea_query::IntoIden, alias: impl sea_query::IntoIden) -> Self {
-        Self::over(AggregateFunction::Max, Some(name_of(column)), name_of(alias))
+        Self::over(
+            AggregateFunction::Max,
+            Some(name_of(column)),
+            name_of(alias),
+        )
     }
 
     /// `AVG(column) AS alias`, read as `f64` on every engine.
     pub fn avg(column: impl sea_query::IntoIden, alias: impl sea_query::IntoIden) -> Self {
-        Self::over(AggregateFunction::Avg, Some(name_of(column)), name_of(alias))
+        Self::over(
+            AggregateFunction::Avg,
+            Some(name_of(column)),
+            name_of(alias),
+        )
     }
 
     /// The aggregate without any engine's cast: what the column means, for the tree. The
