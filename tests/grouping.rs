@@ -365,3 +365,35 @@ fn grouped_sql_for_each_engine() {
         "SELECT * FROM (SELECT `author`, COUNT(*) AS `n`, CAST(SUM(`score`) AS SIGNED) AS `total`, CAST(AVG(`score`) AS DOUBLE) AS `mean` FROM (SELECT `author`, `score` FROM `posts` UNION ALL (SELECT `author`, `score` FROM `comments`)) AS `t1` GROUP BY `author`) AS `t2` WHERE `n` > 1 ORDER BY `n` DESC, `author` DESC LIMIT 5"
     );
 }
+
+engines!(grouped_rows_take_the_rest_of_the_chain, |pool, engine| {
+    let (p, c) = feed_tables(pool).await;
+    let grouped = feed(&p, &c)
+        .group_by(["author"])
+        .aggregate([Aggregate::count("n"), Aggregate::sum("score", "total")]);
+    // A projection and a computed column read the grouped rows.
+    let doubled = grouped
+        .clone()
+        .column_as(Expr::col("n").mul(2), "twice")
+        .columns(["author", "twice"])
+        .filter(Expr::col("twice").gt(10));
+    let rows: Vec<(String, i64)> = doubled.fetch_all(pool).await.unwrap();
+    assert_eq!(rows, [("dan".to_owned(), 12)], "{engine:?}");
+    // first() and last() order an unordered grouped set by its key.
+    let first: Option<(String, i64, Option<i64>)> = grouped.first(pool).await.unwrap();
+    let last: Option<(String, i64, Option<i64>)> = grouped.last(pool).await.unwrap();
+    let expected = expected_per_author();
+    assert_eq!(
+        first.unwrap(),
+        ("ann".to_owned(), 4, Some(expected["ann"].1))
+    );
+    assert_eq!(
+        last.unwrap(),
+        ("gus".to_owned(), 5, Some(expected["gus"].1))
+    );
+    // distinct() changes nothing: each group is one row already.
+    assert_eq!(grouped.clone().distinct().count(pool).await.unwrap(), 7);
+    // A whole-set aggregate is one row.
+    let whole = feed(&p, &c).aggregate([Aggregate::count("n")]);
+    assert_eq!(whole.count(pool).await.unwrap(), 1, "{engine:?}");
+});

@@ -165,6 +165,14 @@ impl GroupBy {
     ///     per_author.to_sql(Dialect::Postgres).unwrap(),
     ///     r#"SELECT "author", COUNT(*) AS "n" FROM (SELECT "author", "id" FROM "posts" UNION (SELECT "author", "id" FROM "comments")) AS "t1" GROUP BY "author""#
     /// );
+    /// assert_eq!(
+    ///     per_author.to_sql(Dialect::Sqlite).unwrap(),
+    ///     r#"SELECT "author", COUNT(*) AS "n" FROM (SELECT "author", "id" FROM "posts" UNION SELECT "author", "id" FROM "comments") AS "t1" GROUP BY "author""#
+    /// );
+    /// assert_eq!(
+    ///     per_author.to_sql(Dialect::MySql).unwrap(),
+    ///     "SELECT `author`, COUNT(*) AS `n` FROM (SELECT `author`, `id` FROM `posts` UNION (SELECT `author`, `id` FROM `comments`)) AS `t1` GROUP BY `author`"
+    /// );
     /// ```
     pub fn aggregate(self, aggregates: impl IntoIterator<Item = Aggregate>) -> crate::QuerySet {
         use super::sealed::Sealed as _;
