@@ -143,6 +143,17 @@ pub enum Error {
         features: &'static [&'static str],
     },
 
+    /// `update` or `delete` through a set that cannot be written exactly: its rows are not
+    /// rows of one table identified by a declared primary key, and it is not a plain filter
+    /// of one table; or an update that assigns no column. Nothing is sent.
+    #[error("cannot {operation} through this set: {reason}")]
+    NotWritable {
+        /// `update` or `delete`.
+        operation: &'static str,
+        /// Why the set cannot be written.
+        reason: &'static str,
+    },
+
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
     NotFound,

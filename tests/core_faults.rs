@@ -440,3 +440,31 @@ engines!(exclusions_on_declared_not_null_columns, |pool, engine| {
     let null_value = declared().exclude(Expr::col("status").eq(Option::<String>::None));
     assert_eq!(null_value.count(pool).await.unwrap(), 3, "{engine:?}");
 });
+
+// Found by the fuzz suite: SQLite reads a compound's `ORDER BY b` as the first member's
+// `b AS k` when that comes first, and sorts by `k`. setql names such a column by position.
+engines!(compound_order_names_mean_output_columns, |pool, engine| {
+    let t = unique("ab");
+    exec(
+        pool,
+        format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER)"),
+    )
+    .await;
+    exec(
+        pool,
+        format!("INSERT INTO {t} VALUES (1, 1, 2), (2, 5, 5), (3, 0, 9)"),
+    )
+    .await;
+    let branch = |e: &str| {
+        QuerySet::table(t.clone())
+            .primary_key("id")
+            .column_as(Expr::col(e.to_owned()), "k")
+            .columns(["id", "k", "b"])
+    };
+    let union = (branch("b") | branch("a")).order_by("b", Order::Asc);
+    let rows: Vec<(i32, i32, i32)> = union.clone().fetch_all(pool).await.unwrap();
+    let bs: Vec<i32> = rows.iter().map(|row| row.2).collect();
+    assert_eq!(bs, [2, 2, 5, 9, 9], "{engine:?}");
+    let top: Vec<(i32, i32, i32)> = union.limit(2).fetch_all(pool).await.unwrap();
+    assert_eq!(top, [(1, 1, 2), (1, 2, 2)], "{engine:?}");
+});

@@ -25,6 +25,9 @@ pub(super) mod private {
         /// Reads the `COUNT(*)` in the first column of `row`.
         fn read_count(row: &Self::Row) -> Result<i64, sqlx::Error>;
 
+        /// The rows an UPDATE or DELETE matched.
+        fn rows_affected(result: &Self::QueryResult) -> u64;
+
         /// Reads the text in the first column of `row`.
         fn read_text(row: &Self::Row) -> Result<String, sqlx::Error>;
 
@@ -63,6 +66,10 @@ macro_rules! backend {
 
             fn read_text(row: &Self::Row) -> Result<String, sqlx::Error> {
                 sqlx::Row::try_get(row, 0)
+            }
+
+            fn rows_affected(result: &Self::QueryResult) -> u64 {
+                result.rows_affected()
             }
 
             fn read_cursor_value(

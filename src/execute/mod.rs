@@ -8,6 +8,7 @@ mod cursor_values;
 mod keyset;
 mod on_server;
 mod statement;
+mod write;
 
 pub use backend::Backend;
 pub use on_server::OnServer;
@@ -449,6 +450,85 @@ pub trait Execute: Target {
         E::Database: Backend,
     {
         count_prepared(prepare(self, self.node(), true), executor)
+    }
+
+    /// Updates exactly the rows of this set, assigning each column its expression (read from
+    /// the row before the update, so `score = score + 1` works), and returns the number of
+    /// rows matched, on every engine, whether or not a value changed.
+    ///
+    /// ```
+    /// use setql::prelude::*;
+    ///
+    /// let posts = || QuerySet::table("posts").primary_key("id");
+    /// let feed = posts().filter(Expr::col("author_id").eq(7)) | posts().filter(Expr::col("pinned").eq(true));
+    /// // `feed.update(&pool, [("seen", Expr::val(true))])` sends:
+    /// assert_eq!(
+    ///     feed.update_sql(Dialect::Postgres, [("seen", Expr::val(true))]).unwrap(),
+    ///     r#"UPDATE "posts" SET "seen" = TRUE WHERE "author_id" = 7 OR "pinned" = TRUE"#
+    /// );
+    /// ```
+    ///
+    /// A plain filter of one table is updated in place. Any other set whose rows are rows of
+    /// one table with a declared key (a combination of that table's branches, a sliced,
+    /// ordered or distinct set) is updated through its key,
+    /// `WHERE key IN (SELECT key FROM (<set>) AS s)`, so a slice updates exactly the rows
+    /// [`fetch_all`](Self::fetch_all) returns.
+    ///
+    /// # Errors
+    /// [`Error::NotWritable`] for a set of several tables, or without a declared key that is
+    /// not a plain filter of one table, or no assignment (nothing is sent); otherwise as
+    /// [`fetch_all`](Self::fetch_all).
+    fn update<'e, 'c: 'e, E, A, C, V>(
+        &self,
+        executor: E,
+        assignments: A,
+    ) -> BoxFuture<'e, Result<u64>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+        A: IntoIterator<Item = (C, V)>,
+        C: sea_query::IntoIden,
+        V: Into<sea_query::Expr>,
+    {
+        write::run(self, &write::assignments(assignments), executor)
+    }
+
+    /// Deletes exactly the rows of this set, chosen as [`update`](Self::update) chooses them,
+    /// and returns the number of rows deleted.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    fn delete<'e, 'c: 'e, E>(&self, executor: E) -> BoxFuture<'e, Result<u64>>
+    where
+        E: Executor<'c> + 'e,
+        E::Database: Backend,
+    {
+        write::run(self, &crate::render::Write::Delete, executor)
+    }
+
+    /// The SQL [`update`](Self::update) sends on `dialect`, with values inlined; empty for a
+    /// set that is empty by construction, for which nothing is sent.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update), before anything is sent.
+    fn update_sql<A, C, V>(&self, dialect: crate::Dialect, assignments: A) -> Result<String>
+    where
+        A: IntoIterator<Item = (C, V)>,
+        C: sea_query::IntoIden,
+        V: Into<sea_query::Expr>,
+    {
+        let statement = write::render_for(self, &write::assignments(assignments), dialect)?;
+        Ok(statement.to_string(dialect).unwrap_or_default())
+    }
+
+    /// The SQL [`delete`](Self::delete) sends on `dialect`, with values inlined; empty for a
+    /// set that is empty by construction.
+    ///
+    /// # Errors
+    /// As [`update`](Self::update), before anything is sent.
+    fn delete_sql(&self, dialect: crate::Dialect) -> Result<String> {
+        let statement = write::render_for(self, &crate::render::Write::Delete, dialect)?;
+        Ok(statement.to_string(dialect).unwrap_or_default())
     }
 }
 

@@ -172,6 +172,12 @@ impl Node {
         }
     }
 
+    /// The one table every row of this set is a row of, and that table's declared key: what
+    /// an update or delete through the set writes to, row by row.
+    pub(crate) fn written_table(&self) -> Option<(DynIden, Vec<String>)> {
+        lineage(self).map(|lineage| (lineage.table.clone(), lineage.pk.to_vec()))
+    }
+
     /// Declares the output columns that identify a row of this set.
     pub(crate) fn unique_key(self, columns: Vec<String>) -> Node {
         match self {

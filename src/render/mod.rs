@@ -15,9 +15,11 @@ mod grouping;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod write;
 mod writer;
 
 pub(crate) use explain::explain;
+pub(crate) use write::{Write, WriteStatement, render_write};
 
 use sea_query::{
     Asterisk, DynIden, Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Values,
@@ -251,6 +253,7 @@ impl<'c> Renderer<'c> {
         let shape = first.shape();
         let key = compound.output_key();
         let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key.as_deref());
+        let orders = self.unambiguous(orders, first);
         if orders_by_expression(&orders, self.dialect) {
             let alias = self.alias("t");
             statement = Query::select()
@@ -260,6 +263,42 @@ impl<'c> Renderer<'c> {
         }
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
         Ok(statement)
+    }
+
+    /// SQLite matches a compound's ORDER BY name against the first member's select
+    /// expressions as well as its output names, so `ORDER BY c` over `SELECT c AS k, c …`
+    /// sorts by `k`. Where a name could be read that way, the term names its column by
+    /// position instead, which every engine reads alike.
+    fn unambiguous(&self, orders: Vec<Sort>, first: &Node) -> Vec<Sort> {
+        let Node::Select(select) = first else {
+            return orders;
+        };
+        if self.dialect != Dialect::Sqlite || select.projection.whole_source {
+            return orders;
+        }
+        let columns = &select.projection.columns;
+        let ambiguous = |name: &str| {
+            columns.iter().any(|column| {
+                column.name != name
+                    && matches!(&column.expr, Expr::Column(sea_query::ColumnRef::Column(c))
+                        if c.1.inner() == name)
+            })
+        };
+        orders
+            .into_iter()
+            .map(|sort| match &sort.key {
+                SortKey::Name(name) if ambiguous(name) => {
+                    match columns.iter().position(|column| column.name == *name) {
+                        Some(at) => Sort {
+                            key: SortKey::Position(u32::try_from(at + 1).unwrap_or(u32::MAX)),
+                            ..sort
+                        },
+                        None => sort,
+                    }
+                }
+                _ => sort,
+            })
+            .collect()
     }
 
     /// A branch's statement without an ordering that means nothing inside a set operation.

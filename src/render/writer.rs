@@ -11,8 +11,8 @@
 use std::fmt;
 
 use sea_query::{
-    MysqlQueryBuilder, PostgresQueryBuilder, QueryBuilder, SelectStatement, SqlWriter,
-    SqlWriterValues, SqliteQueryBuilder, Value, Values,
+    MysqlQueryBuilder, PostgresQueryBuilder, QueryBuilder, QueryStatementWriter, SelectStatement,
+    SqlWriter, SqlWriterValues, SqliteQueryBuilder, Value, Values,
 };
 
 use crate::Dialect;
@@ -23,6 +23,15 @@ pub(super) const ALL_MARKER: &str = "\u{0}setql:all\u{0}";
 /// The SQL of `statement` for `dialect`, with values inlined. Only a statement with marked
 /// members goes through the marker-aware writer.
 pub(super) fn to_string(statement: &SelectStatement, dialect: Dialect, markers: bool) -> String {
+    statement_to_string(statement, dialect, markers)
+}
+
+/// [`to_string`] for any statement: a write carries its set as a subquery.
+pub(super) fn statement_to_string(
+    statement: &impl QueryStatementWriter,
+    dialect: Dialect,
+    markers: bool,
+) -> String {
     if !markers {
         return match dialect {
             Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
@@ -45,8 +54,17 @@ pub(super) fn build(
     dialect: Dialect,
     markers: bool,
 ) -> (String, Values) {
-    fn with<B: QueryBuilder>(
-        statement: &SelectStatement,
+    build_statement(statement, dialect, markers)
+}
+
+/// [`build`] for any statement.
+pub(super) fn build_statement<S: QueryStatementWriter>(
+    statement: &S,
+    dialect: Dialect,
+    markers: bool,
+) -> (String, Values) {
+    fn with<S: QueryStatementWriter, B: QueryBuilder>(
+        statement: &S,
         builder: B,
         markers: bool,
     ) -> (String, Values) {
