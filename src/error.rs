@@ -104,6 +104,10 @@ pub enum Error {
         operation: &'static str,
     },
 
+    /// A whole-set `aggregate` was given no aggregates, so there is nothing to select.
+    #[error("aggregate needs at least one aggregate")]
+    NoAggregates,
+
     /// Capabilities of one dialect were used with an executor of another.
     #[error("capabilities for {capabilities} were used with a {executor} executor")]
     WrongDialect {

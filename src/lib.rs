@@ -65,7 +65,7 @@ pub use dialect::{Capabilities, Dialect, SetOperation, Support};
 pub use error::{Error, Result};
 pub use execute::{Backend, Execute, OnServer};
 pub use paginate::{Cursor, KeysetPage, Page};
-pub use query::{IntoPredicate, QueryChain, QuerySet};
+pub use query::{Aggregate, GroupBy, IntoPredicate, QueryChain, QuerySet};
 
 /// sea-query, the SQL builder setql writes with, re-exported so that the expressions and
 /// statements you hand to setql come from the version it was built with.
@@ -93,8 +93,8 @@ pub use sqlx;
 /// `setql::sea_query::…`.
 pub mod prelude {
     pub use crate::{
-        Capabilities, Cursor, DelayedDifference, DelayedIntersection, DelayedUnion, Dialect,
-        Execute, IntoPredicate, KeysetPage, Page, QueryChain, QuerySet,
+        Aggregate, Capabilities, Cursor, DelayedDifference, DelayedIntersection, DelayedUnion,
+        Dialect, Execute, IntoPredicate, KeysetPage, Page, QueryChain, QuerySet,
     };
     pub use sea_query::{Expr, ExprTrait, Order};
 }

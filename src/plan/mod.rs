@@ -138,6 +138,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         key: compound.output_key().or_else(|| first.key.clone()),
         not_null: first.not_null.clone(),
         notes,
+        group: None,
     })))
 }
 

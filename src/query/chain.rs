@@ -335,6 +335,7 @@ impl Node {
             Node::Select(select)
                 if !select.slice.is_sliced()
                     && !select.distinct
+                    && select.group.is_none()
                     && !select.sorts_by_computed_outside(&names) =>
             {
                 select
@@ -365,7 +366,11 @@ impl Node {
             return Node::Invalid(Misuse::Aggregate(name));
         }
         let select = match self {
-            Node::Select(select) if !select.slice.is_sliced() && !select.distinct => select,
+            Node::Select(select)
+                if !select.slice.is_sliced() && !select.distinct && select.group.is_none() =>
+            {
+                select
+            }
             Node::Empty | Node::Invalid(_) => return self,
             other => Box::new(other.wrap()),
         };
@@ -389,6 +394,9 @@ impl Select {
         if self.slice.is_sliced() {
             return Node::Select(self)
                 .filtered_outside(predicate, "filter applied to the sliced rows");
+        }
+        if self.group.is_some() {
+            return self.filter_grouped(predicate);
         }
         // DISTINCT then filter equals filter then DISTINCT only when the predicate reads output
         // columns alone; anything else is applied to the distinct rows.

@@ -1,6 +1,7 @@
 //! [`QuerySet`], the node tree behind every query set, and the [`QueryChain`] vocabulary.
 
 mod chain;
+pub(crate) mod grouping;
 mod key;
 pub(crate) mod node;
 mod nullability;
@@ -16,6 +17,7 @@ use crate::dialect::{Capabilities, Dialect};
 use crate::error::Result;
 use crate::render;
 pub(crate) use chain::KEYSET_NEEDS;
+pub use grouping::{Aggregate, GroupBy};
 use node::{Node, Sort, SortKey};
 use sealed::Sealed as _;
 
@@ -340,6 +342,34 @@ pub trait QueryChain: sealed::Sealed + Clone {
     #[must_use]
     fn before(self, cursor: &crate::Cursor) -> Self {
         Self::from_node(self.into_node().beyond_cursor(cursor, false))
+    }
+
+    /// Groups this set's rows by the output columns `columns`; give the aggregates with
+    /// [`GroupBy::aggregate`], which makes the grouped set. See [`Aggregate`] for what each
+    /// aggregate reads into.
+    fn group_by<I, C>(self, columns: I) -> GroupBy
+    where
+        I: IntoIterator<Item = C>,
+        C: IntoIden,
+    {
+        let by = columns
+            .into_iter()
+            .map(|column| column.into_iden().inner().into_owned())
+            .collect();
+        GroupBy {
+            node: self.into_node(),
+            by,
+        }
+    }
+
+    /// One row of `aggregates` over every row of this set, e.g.
+    /// `set.aggregate([Aggregate::count("n")]).fetch_one(&pool)`. There is a row even when
+    /// the set is empty: its counts are 0 and its other aggregates NULL.
+    fn aggregate(self, aggregates: impl IntoIterator<Item = Aggregate>) -> QuerySet {
+        QuerySet::from_node(
+            self.into_node()
+                .group(Vec::new(), aggregates.into_iter().collect()),
+        )
     }
 
     /// Rows in either set, without duplicates.

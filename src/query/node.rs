@@ -44,6 +44,8 @@ pub struct Select {
     pub(crate) not_null: Vec<String>,
     /// What chaining did here that `explain` should tell.
     pub(crate) notes: Vec<Note>,
+    /// GROUP BY and the aggregates of a grouped SELECT (always over a derived node).
+    pub(crate) group: Option<Box<super::grouping::Grouping>>,
 }
 
 /// A set operation and the ordering and slice applied to its combined rows.
@@ -266,6 +268,7 @@ impl Select {
             key: None,
             not_null: Vec::new(),
             notes: Vec::new(),
+            group: None,
         }
     }
 

@@ -11,6 +11,7 @@
 mod adopted;
 mod emulate;
 mod explain;
+mod grouping;
 mod subquery;
 #[cfg(test)]
 mod tests;
@@ -168,6 +169,7 @@ impl<'c> Renderer<'c> {
             }
             Source::Derived(inner) => {
                 validate::derived_select(select, inner)?;
+                grouping::validate(select, inner)?;
                 adopted::check_derivable(inner)?;
                 let inner = self.node(inner)?;
                 let alias = self.alias("t");
@@ -187,12 +189,14 @@ impl<'c> Renderer<'c> {
             if crate::query::predicate::is_column_named(&column.expr, &column.name) {
                 statement.expr(column.expr.clone());
             } else {
-                statement.expr_as(column.expr.clone(), DynIden::from(column.name.clone()));
+                let expr = grouping::output_expr(select, column, self.dialect);
+                statement.expr_as(expr, DynIden::from(column.name.clone()));
             }
         }
         for filter in &select.filters {
             statement.and_where(self.predicate(filter)?);
         }
+        grouping::group_by(&mut statement, select);
         if select.distinct {
             statement.distinct();
         }
@@ -483,7 +487,9 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
     if let Node::Select(select) = &counted {
         let in_place = matches!(select.source, Source::Table(_) | Source::Derived(_))
             && !select.distinct
-            && !select.slice.is_sliced();
+            && !select.slice.is_sliced()
+            // A grouped SELECT counted in place would count each group's rows.
+            && select.group.is_none();
         if in_place {
             let mut bare = (**select).clone();
             bare.projection.whole_source = false;
