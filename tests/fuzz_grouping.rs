@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::io::Write as _;
+
 use std::collections::BTreeMap;
 
 use common::plan::{AnySet, Engines, Op, Pair, Plan, apply, build, combine, oracle};
@@ -256,7 +258,9 @@ fn grouped_sets_match_the_oracle() {
             (!holds).then(|| report(case, &rows_text(&rows), &results, &counts, |r| rows_text(r)))
         },
     );
-    println!(
+    // Written to stdout directly, past the test harness's capture, so CI shows it.
+    let _ = writeln!(
+        std::io::stdout(),
         "FUZZ-GROUPING cases={cases} engines={} mismatches={}",
         engines.names().join(","),
         outcome.mismatches

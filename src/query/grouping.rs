@@ -46,9 +46,7 @@ pub(crate) enum AggregateFunction {
     Avg,
 }
 
-fn name_of(column: impl sea_query::IntoIden) -> String {
-    column.into_iden().inner().into_owned()
-}
+use super::name as name_of;
 
 impl Aggregate {
     fn over(function: AggregateFunction, column: Option<String>, alias: String) -> Self {

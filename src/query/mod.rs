@@ -104,7 +104,7 @@ impl QuerySet {
     pub fn primary_key(self, column: impl IntoIden) -> Self {
         let node = match self.node {
             Node::Select(mut select) => {
-                select.key = Some(vec![column.into_iden().inner().into_owned()]);
+                select.key = Some(vec![name(column)]);
                 Node::Select(select)
             }
             other => other,
@@ -135,10 +135,7 @@ impl QuerySet {
         I: IntoIterator<Item = C>,
         C: IntoIden,
     {
-        let names = columns
-            .into_iter()
-            .map(|column| column.into_iden().inner().into_owned())
-            .collect();
+        let names = names(columns);
         QuerySet {
             node: self.node.not_null(names),
         }
@@ -221,7 +218,7 @@ pub trait QueryChain: sealed::Sealed + Clone {
     /// [`order_by_with_nulls`](Self::order_by_with_nulls) to place them yourself.
     #[must_use]
     fn order_by(self, column: impl IntoIden, order: Order) -> Self {
-        let key = SortKey::Name(column.into_iden().inner().into_owned());
+        let key = SortKey::Name(name(column));
         Self::from_node(self.into_node().order_by(Sort::new(key, order)))
     }
 
@@ -252,7 +249,7 @@ pub trait QueryChain: sealed::Sealed + Clone {
     /// ```
     #[must_use]
     fn order_by_with_nulls(self, column: impl IntoIden, order: Order, nulls: NullOrdering) -> Self {
-        let key = SortKey::Name(column.into_iden().inner().into_owned());
+        let key = SortKey::Name(name(column));
         let sort = Sort { key, order, nulls };
         Self::from_node(self.into_node().order_by(sort))
     }
@@ -288,17 +285,14 @@ pub trait QueryChain: sealed::Sealed + Clone {
         I: IntoIterator<Item = C>,
         C: IntoIden,
     {
-        let names = columns
-            .into_iter()
-            .map(|column| column.into_iden().inner().into_owned())
-            .collect();
+        let names = names(columns);
         Self::from_node(self.into_node().columns(names))
     }
 
     /// Adds an output column `alias` computed by `expr`, like Django's `annotate`.
     #[must_use]
     fn column_as(self, expr: impl Into<Expr>, alias: impl IntoIden) -> Self {
-        let alias = alias.into_iden().inner().into_owned();
+        let alias = name(alias);
         Self::from_node(self.into_node().column_as(expr.into(), alias))
     }
 
@@ -316,10 +310,7 @@ pub trait QueryChain: sealed::Sealed + Clone {
         I: IntoIterator<Item = C>,
         C: IntoIden,
     {
-        let names = columns
-            .into_iter()
-            .map(|column| column.into_iden().inner().into_owned())
-            .collect();
+        let names = names(columns);
         Self::from_node(self.into_node().unique_key(names))
     }
 
@@ -352,10 +343,7 @@ pub trait QueryChain: sealed::Sealed + Clone {
         I: IntoIterator<Item = C>,
         C: IntoIden,
     {
-        let by = columns
-            .into_iter()
-            .map(|column| column.into_iden().inner().into_owned())
-            .collect();
+        let by = names(columns);
         GroupBy {
             node: self.into_node(),
             by,
@@ -506,3 +494,13 @@ macro_rules! node_view {
 pub(crate) use node_view;
 
 node_view!(QuerySet);
+
+/// The name sea-query gives an identifier, as setql keeps column names.
+pub(crate) fn name(column: impl IntoIden) -> String {
+    column.into_iden().inner().into_owned()
+}
+
+/// [`name`] for each of `columns`.
+fn names<C: IntoIden>(columns: impl IntoIterator<Item = C>) -> Vec<String> {
+    columns.into_iter().map(name).collect()
+}
