@@ -1,4 +1,4 @@
-//! The bad-input catalogue: one test per misuse in DESIGN.md and the issues. Each asserts
+//! The bad-input catalogue: one test per misuse the README and the changelog name. Each asserts
 //! the exact error variant, and each runs against a closed pool, so an engine or pool error
 //! would show that something was sent.
 

@@ -160,7 +160,7 @@ engines!(keyset_cursor_reads_common_column_types, |pool, engine| {
 // Found in review, fixed (now a typed UnknownColumn everywhere; PostgreSQL said "for SELECT DISTINCT, ORDER BY expressions must appear in select
 // list", an `Error::Query` from the server); SQLite and MariaDB run it. `Node::order_by`
 // (chain.rs) adds an ordering by a dropped column to a DISTINCT SELECT. It should be a typed
-// error before anything is sent (UnknownColumn), as DESIGN.md asks for such names; then
+// error before anything is sent (UnknownColumn), as setql promises for such names; then
 // `with_sort_columns_visible` also cannot add that column to a DISTINCT select for `last()`.
 engines!(distinct_then_order_by_a_dropped_column, |pool, engine| {
     let t = abc(pool).await;

@@ -1,6 +1,6 @@
 //! Moving a filter on a combined set into its branches, where that is exact.
 //!
-//! The rules (DESIGN.md, "Semantics"):
+//! The rules (the README, under "What delayed means"):
 //! - union and intersection: the predicate goes into every branch;
 //! - difference: into every branch when it reads output columns only, otherwise into the first
 //!   branch alone, or rows that were subtracted would come back;

@@ -1,6 +1,6 @@
 //! Lowers the node tree to one sea-query statement for one dialect.
 //!
-//! Every engine quirk lives here (see DESIGN.md, "Dialect facts"):
+//! Every engine quirk lives here:
 //! - sea-query keeps a compound as one flat list on the left-most statement, whose ORDER BY
 //!   and LIMIT apply to the whole compound. So the first member never carries its own, and a
 //!   nested or sliced first member becomes a derived table.
