@@ -219,11 +219,9 @@ fn expected(case: &Case) -> (Vec<Pair>, bool) {
     }
 }
 
+/// The number of generated cases: `SETQL_FUZZ_CASES`, or a small default.
 fn cases() -> usize {
-    std::env::var("SETQL_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
+    common::fuzz_cases()
 }
 
 #[test]

@@ -313,11 +313,9 @@ fn check(runtime: &tokio::runtime::Runtime, pools: &Pools, case: &Case) -> Optio
     ))
 }
 
+/// The number of generated cases: `SETQL_FUZZ_CASES`, or a small default.
 fn cases() -> usize {
-    std::env::var("SETQL_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
+    common::fuzz_cases()
 }
 
 #[test]

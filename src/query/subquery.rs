@@ -84,6 +84,15 @@ impl Predicate {
     pub(crate) fn subqueries(&self) -> &[Subquery] {
         &self.0.subqueries
     }
+
+    /// The expression of a predicate that reads no set, moved out when nothing else shares
+    /// it; `Err(self)` when it reads sets, which must be rendered first.
+    pub(crate) fn into_plain_expr(self) -> Result<Expr, Predicate> {
+        if !self.0.subqueries.is_empty() {
+            return Err(self);
+        }
+        Ok(Arc::try_unwrap(self.0).map_or_else(|shared| shared.expr.clone(), |body| body.expr))
+    }
 }
 
 impl std::ops::Deref for Predicate {

@@ -98,7 +98,11 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
             let filters = std::mem::take(&mut select.filters);
             let mut statement = renderer.select(&select)?;
             for filter in filters {
-                statement.and_where(renderer.predicate(&filter)?);
+                let condition = match filter.into_plain_expr() {
+                    Ok(expr) => expr,
+                    Err(reads_sets) => renderer.predicate(&reads_sets)?,
+                };
+                statement.and_where(condition);
             }
             statement
         }

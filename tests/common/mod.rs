@@ -512,3 +512,12 @@ macro_rules! engines {
         }
     };
 }
+
+/// How many cases a fuzz suite generates: `SETQL_FUZZ_CASES` (CI runs 500), else 64.
+#[must_use]
+pub fn fuzz_cases() -> usize {
+    std::env::var("SETQL_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64)
+}
