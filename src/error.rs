@@ -169,6 +169,66 @@ pub enum Error {
     #[error("no row matched the query")]
     NotFound,
 
+    /// An object-set name or owner that cannot be stored: empty, or longer than the
+    /// column holds. Nothing is sent.
+    #[error("invalid object-set {field}: {reason}")]
+    InvalidSetName {
+        /// `name` or `owner`.
+        field: &'static str,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A set of this kind, with this owner, already has the name.
+    #[error("an object set of kind `{kind}` named `{name}` already exists for this owner")]
+    DuplicateSetName {
+        /// The kind: the table whose rows the set holds.
+        kind: String,
+        /// The name in use.
+        name: String,
+    },
+
+    /// Ids given as members are not keys of the kind's table; nothing was written.
+    #[error("{count} of the given ids are not rows of `{kind}`")]
+    MissingObjects {
+        /// The kind's table.
+        kind: String,
+        /// How many distinct ids were not found.
+        count: u64,
+    },
+
+    /// Two object sets of different kinds met in one operation.
+    #[error("object sets of kinds `{left}` and `{right}` cannot be combined")]
+    KindMismatch {
+        /// The kind of the set operated on.
+        left: String,
+        /// The kind of the other set.
+        right: String,
+    },
+
+    /// The kind's table, or its key column, does not exist (the database's answer is the
+    /// source).
+    #[error("`{table}` with key column `{key}` is not a table of this database")]
+    UnknownKind {
+        /// The table named as the kind.
+        table: String,
+        /// Its key column.
+        key: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// A set given as the members of an object set outputs neither the kind's key column
+    /// nor exactly one column, so which column holds the ids is unknown.
+    #[error("a member source must output the key column `{key}` or exactly one column; it outputs ({})", columns.join(", "))]
+    MemberSourceColumns {
+        /// The kind's key column.
+        key: String,
+        /// The source's output columns.
+        columns: Vec<String>,
+    },
+
     /// `get` expected exactly one row but found more. `get` reads at most
     /// [`GET_LIMIT`](Self::GET_LIMIT)` + 1` rows, as Django does: when `exact` is true, `count`
     /// is how many rows matched (2 to `GET_LIMIT`); when it is false, more than `count`

@@ -55,6 +55,7 @@ mod combine;
 mod dialect;
 mod error;
 mod execute;
+pub mod object_set;
 mod paginate;
 mod plan;
 mod query;

@@ -31,6 +31,16 @@ pub(super) mod private {
         /// Reads the text in the first column of `row`.
         fn read_text(row: &Self::Row) -> Result<String, sqlx::Error>;
 
+        /// Reads the integer in column `index` of `row`.
+        fn read_i64_at(row: &Self::Row, index: usize) -> Result<i64, sqlx::Error>;
+
+        /// Reads the text, or NULL, in column `index` of `row`.
+        fn read_text_at(row: &Self::Row, index: usize) -> Result<Option<String>, sqlx::Error>;
+
+        /// The id an INSERT allocated, where the engine reports it with the result
+        /// (MySQL, which has no `RETURNING`).
+        fn last_insert_id(result: &Self::QueryResult) -> Option<i64>;
+
         /// Reads `column` of `row` as a keyset cursor value, by its SQL type.
         fn read_cursor_value(
             row: &Self::Row,
@@ -51,7 +61,7 @@ impl<DB: Database> IntoArguments<DB> for Bound<DB> {
 
 /// Declares one supported database.
 macro_rules! backend {
-    ($feature:literal, $db:ty, $dialect:expr, $read:path) => {
+    ($feature:literal, $db:ty, $dialect:expr, $read:path, $last_id:expr) => {
         #[cfg(feature = $feature)]
         impl private::Sealed for $db {
             fn arguments(values: Values) -> <Self as Database>::Arguments {
@@ -70,6 +80,19 @@ macro_rules! backend {
 
             fn rows_affected(result: &Self::QueryResult) -> u64 {
                 result.rows_affected()
+            }
+
+            fn read_i64_at(row: &Self::Row, index: usize) -> Result<i64, sqlx::Error> {
+                sqlx::Row::try_get(row, index)
+            }
+
+            fn read_text_at(row: &Self::Row, index: usize) -> Result<Option<String>, sqlx::Error> {
+                sqlx::Row::try_get(row, index)
+            }
+
+            fn last_insert_id(result: &Self::QueryResult) -> Option<i64> {
+                let last_id: fn(&Self::QueryResult) -> Option<i64> = $last_id;
+                last_id(result)
             }
 
             fn read_cursor_value(
@@ -91,17 +114,20 @@ backend!(
     "sqlite",
     sqlx::Sqlite,
     Dialect::Sqlite,
-    super::cursor_values::sqlite
+    super::cursor_values::sqlite,
+    |result| Some(result.last_insert_rowid())
 );
 backend!(
     "postgres",
     sqlx::Postgres,
     Dialect::Postgres,
-    super::cursor_values::postgres
+    super::cursor_values::postgres,
+    |_| None
 );
 backend!(
     "mysql",
     sqlx::MySql,
     Dialect::MySql,
-    super::cursor_values::mysql
+    super::cursor_values::mysql,
+    |result| i64::try_from(result.last_insert_id()).ok()
 );

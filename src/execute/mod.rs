@@ -7,6 +7,7 @@ mod backend;
 mod cursor_values;
 mod keyset;
 mod on_server;
+pub(crate) mod raw;
 mod statement;
 mod write;
 

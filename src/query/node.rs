@@ -217,6 +217,10 @@ pub enum Misuse {
     QualifiedColumn(String),
     /// A set used as a filter that outputs other than one column (its output columns).
     SubqueryColumns(Vec<String>),
+    /// A stored object set that the combining store's owner cannot see.
+    ForeignSet,
+    /// Stored object sets of two kinds (tables) combined.
+    KindMismatch(String, String),
 }
 
 impl Misuse {
@@ -229,6 +233,9 @@ impl Misuse {
             Misuse::Aggregate(column) => Error::AggregateColumn { column },
             Misuse::QualifiedColumn(column) => Error::QualifiedColumn { column },
             Misuse::SubqueryColumns(columns) => Error::SubqueryColumns { columns },
+            // Indistinguishable from a set that does not exist, as the owner sees it.
+            Misuse::ForeignSet => Error::NotFound,
+            Misuse::KindMismatch(left, right) => Error::KindMismatch { left, right },
         }
     }
 }

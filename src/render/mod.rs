@@ -12,6 +12,7 @@ mod adopted;
 mod emulate;
 mod explain;
 mod grouping;
+pub(crate) mod object_set;
 mod subquery;
 #[cfg(test)]
 mod tests;

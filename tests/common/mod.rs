@@ -171,6 +171,13 @@ pub fn unique(prefix: &str) -> String {
     name
 }
 
+/// Puts `name`, a table a test creates under a name [`unique`] did not hand out (e.g. a
+/// table named from a unique prefix), on the cleanup list of the running [`engines!`] test.
+/// Tables are dropped in reverse order of registration.
+pub fn drop_later(name: &str) {
+    let _ = CREATED.try_with(|created| created.borrow_mut().push(name.to_owned()));
+}
+
 fn base36(mut n: u32) -> String {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::new();

@@ -1,0 +1,294 @@
+//! Set algebra between stored sets: in place (`union_with`, …), changing a set at once with
+//! nothing pending, and saved (`union`, …), writing a new set in one `INSERT … SELECT`.
+
+use sea_query::{Alias, Expr, ExprTrait};
+use sqlx::{Acquire, Executor};
+
+use super::source::{MemberSource, Source};
+use super::{ObjectSet, transaction};
+use crate::error::Result;
+use crate::execute::{Backend, Execute};
+use crate::query::QueryChain;
+
+/// Which in-place operation.
+#[derive(Clone, Copy)]
+enum InPlace {
+    Union,
+    Intersection,
+    Difference,
+    SymmetricDifference,
+}
+
+impl ObjectSet {
+    /// Adds every member of `other` (another set or expression of this kind, a query set, or
+    /// ids); returns how many joined.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) for a set this store's owner cannot see
+    /// or that was deleted, [`Error::KindMismatch`](crate::Error::KindMismatch),
+    /// [`Error::MissingObjects`](crate::Error::MissingObjects); nothing is written then.
+    pub async fn union_with<'a, A, DB>(
+        &mut self,
+        executor: A,
+        other: impl MemberSource,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        self.in_place(executor, InPlace::Union, other).await
+    }
+
+    /// Keeps only the members that are also in `other`; returns how many left.
+    ///
+    /// # Errors
+    /// As [`union_with`](Self::union_with).
+    pub async fn intersect_with<'a, A, DB>(
+        &mut self,
+        executor: A,
+        other: impl MemberSource,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        self.in_place(executor, InPlace::Intersection, other).await
+    }
+
+    /// Removes the members that are in `other`; returns how many left.
+    ///
+    /// # Errors
+    /// As [`union_with`](Self::union_with).
+    pub async fn difference_with<'a, A, DB>(
+        &mut self,
+        executor: A,
+        other: impl MemberSource,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        self.in_place(executor, InPlace::Difference, other).await
+    }
+
+    /// Keeps the ids in exactly one of the set and `other`; returns how many members changed.
+    ///
+    /// # Errors
+    /// As [`union_with`](Self::union_with).
+    pub async fn symmetric_difference_with<'a, A, DB>(
+        &mut self,
+        executor: A,
+        other: impl MemberSource,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        self.in_place(executor, InPlace::SymmetricDifference, other)
+            .await
+    }
+
+    /// Saves `self ∪ other` as a new set named `name`.
+    ///
+    /// # Errors
+    /// As [`Kind::create`](super::Kind::create).
+    pub async fn union<'a, A, DB>(
+        &self,
+        executor: A,
+        other: &ObjectSet,
+        name: &str,
+    ) -> Result<ObjectSet>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        (self | other).save_as(executor, name).await
+    }
+
+    /// Saves `self ∩ other` as a new set named `name`.
+    ///
+    /// # Errors
+    /// As [`Kind::create`](super::Kind::create).
+    pub async fn intersection<'a, A, DB>(
+        &self,
+        executor: A,
+        other: &ObjectSet,
+        name: &str,
+    ) -> Result<ObjectSet>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        (self & other).save_as(executor, name).await
+    }
+
+    /// Saves `self − other` as a new set named `name`.
+    ///
+    /// # Errors
+    /// As [`Kind::create`](super::Kind::create).
+    pub async fn difference<'a, A, DB>(
+        &self,
+        executor: A,
+        other: &ObjectSet,
+        name: &str,
+    ) -> Result<ObjectSet>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        (self - other).save_as(executor, name).await
+    }
+
+    /// Saves the ids in exactly one of `self` and `other` as a new set named `name`.
+    ///
+    /// # Errors
+    /// As [`Kind::create`](super::Kind::create).
+    pub async fn symmetric_difference<'a, A, DB>(
+        &self,
+        executor: A,
+        other: &ObjectSet,
+        name: &str,
+    ) -> Result<ObjectSet>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        (self ^ other).save_as(executor, name).await
+    }
+
+    async fn in_place<'a, A, DB>(
+        &mut self,
+        executor: A,
+        operation: InPlace,
+        other: impl MemberSource,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut source = other.into_source(self.kind())?;
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+        let adds = matches!(operation, InPlace::Union | InPlace::SymmetricDifference);
+        if adds {
+            source.check_ids::<DB>(&mut tx, self.kind()).await?;
+        }
+        let (joined, left) = match operation {
+            InPlace::Union => (self.admit::<DB>(&mut tx, &source, false).await?, 0),
+            InPlace::Difference => (0, self.dismiss::<DB>(&mut tx, &source, false).await?),
+            InPlace::Intersection => {
+                let outside = self
+                    .member_rows(false)
+                    .exclude_in(Alias::new("object_id"), &source.whole(self.kind()));
+                (0, outside.delete(&mut *tx).await?)
+            }
+            InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
+        };
+        self.drop_scratch::<DB>(&mut tx, &source).await?;
+        let now = transaction::now();
+        let members = count + joined - left;
+        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), members, now)
+            .await?;
+        tx.commit().await?;
+        self.changed(members, now);
+        Ok(joined + left)
+    }
+
+    /// The members of `source` leave and its other ids join, in three statements that each
+    /// see the source as it was: rows of the source's ids swap between member and removed,
+    /// ids with no row at all are inserted, and the rows that became removed are deleted
+    /// (they were members before). Returns (joined, left).
+    async fn toggle<DB>(&self, conn: &mut DB::Connection, source: &Source) -> Result<(u64, u64)>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let removed = Alias::new("removed");
+        let pieces = source.pieces(self.kind());
+        let mut swapped = 0;
+        for piece in &pieces {
+            swapped += self
+                .rows()
+                .filter_in(Alias::new("object_id"), piece)
+                .update(
+                    &mut *conn,
+                    [(removed.clone(), Expr::col(removed.clone()).not())],
+                )
+                .await?;
+        }
+        let inserted = source
+            .insert_into::<DB>(conn, self.kind(), self.id(), false, false)
+            .await?;
+        let mut left = 0;
+        for piece in &pieces {
+            left += self
+                .member_rows(true)
+                .filter_in(Alias::new("object_id"), piece)
+                .delete(&mut *conn)
+                .await?;
+        }
+        Ok((swapped - left + inserted, left))
+    }
+
+    /// Locks this set and the sets `source` reads, in id order, and returns this set's count.
+    /// A source that reads this very set is first copied into a scratch set, so that each
+    /// statement of the operation reads the source as it was before the operation began.
+    pub(super) async fn lock_with<DB>(
+        &self,
+        conn: &mut DB::Connection,
+        source: &mut Source,
+    ) -> Result<u64>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut ids = vec![self.id()];
+        ids.extend_from_slice(source.operands());
+        let count = transaction::lock::<DB>(conn, self.kind(), &ids).await?[0];
+        if source.operands().contains(&self.id()) {
+            let name = format!("\u{1}scratch:{}", self.id());
+            let owner_key = self.kind().store.owner_key()?.to_owned();
+            let scratch = self
+                .kind()
+                .insert_set::<DB>(conn, &name, &owner_key, source)
+                .await?;
+            *source = Source::copied_to(scratch.id(), &self.kind().store.tables);
+        }
+        Ok(count)
+    }
+
+    /// Deletes the scratch copy of `source`, if one was made.
+    pub(super) async fn drop_scratch<DB>(
+        &self,
+        conn: &mut DB::Connection,
+        source: &Source,
+    ) -> Result<()>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let Some(scratch) = source.scratch() else {
+            return Ok(());
+        };
+        let tables = &self.kind().store.tables;
+        crate::QuerySet::table(Alias::new(&tables.members))
+            .filter(Expr::col(Alias::new("set_id")).eq(scratch))
+            .delete(&mut *conn)
+            .await?;
+        crate::QuerySet::table(Alias::new(&tables.sets))
+            .filter(Expr::col(Alias::new("id")).eq(scratch))
+            .delete(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,261 @@
+//! Editing a stored set by hand: add, remove, clear, replace and purge. Each runs in one
+//! transaction holding the set's row lock, returns how many members changed, and stores the
+//! exact `count` and `modified` with the change.
+
+use std::collections::BTreeSet;
+
+use sea_query::{Alias, Expr};
+use sqlx::{Acquire, Executor};
+
+use super::source::{MemberSource, Source};
+use super::{ObjectSet, transaction};
+use crate::error::Result;
+use crate::execute::{Backend, Execute};
+use crate::query::QueryChain;
+
+impl ObjectSet {
+    /// Adds the row with key `id`; returns 1 if it was not a member, else 0.
+    ///
+    /// # Errors
+    /// [`Error::MissingObjects`](crate::Error::MissingObjects) when `id` is not a row of the
+    /// kind's table; [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
+    pub async fn add<'a, A, DB>(&mut self, executor: A, id: i64) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        self.add_many(executor, [id]).await
+    }
+
+    /// Adds the rows with keys `ids`; returns how many were not members. Duplicates count
+    /// once. Either every id is a row of the kind's table, or nothing is written.
+    ///
+    /// # Errors
+    /// As [`add`](Self::add), with the count of missing ids.
+    pub async fn add_many<'a, A, DB>(
+        &mut self,
+        executor: A,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let source = Source::Ids(distinct(ids));
+        let by_hand = self.kind().tracking;
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+        source.check_ids::<DB>(&mut tx, self.kind()).await?;
+        let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
+        let now = transaction::now();
+        transaction::store_count::<DB>(
+            &mut tx,
+            &self.kind().store.tables,
+            self.id(),
+            count + added,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        self.changed(count + added, now);
+        Ok(added)
+    }
+
+    /// Removes the row with key `id`; returns 1 if it was a member, else 0. While the kind
+    /// tracks changes, the member is marked removed instead (see [`purge`](Self::purge)).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
+    pub async fn remove<'a, A, DB>(&mut self, executor: A, id: i64) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        self.remove_many(executor, [id]).await
+    }
+
+    /// Removes the rows with keys `ids`; returns how many were members.
+    ///
+    /// # Errors
+    /// As [`remove`](Self::remove).
+    pub async fn remove_many<'a, A, DB>(
+        &mut self,
+        executor: A,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let source = Source::Ids(distinct(ids));
+        let by_hand = self.kind().tracking;
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+        let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
+        let now = transaction::now();
+        let left = count.saturating_sub(removed);
+        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), left, now)
+            .await?;
+        tx.commit().await?;
+        self.changed(left, now);
+        Ok(removed)
+    }
+
+    /// Removes every member, and every mark of tracking; returns how many were members.
+    ///
+    /// # Errors
+    /// As [`remove`](Self::remove).
+    pub async fn clear<'a, A, DB>(&mut self, executor: A) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+        self.rows().delete(&mut *tx).await?;
+        let now = transaction::now();
+        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), 0, now)
+            .await?;
+        tx.commit().await?;
+        self.changed(0, now);
+        Ok(count)
+    }
+
+    /// Makes the members exactly `source` (as [`Kind::create`](super::Kind::create) takes
+    /// it); returns how many members changed: those that left plus those that joined.
+    /// Marks of tracking are cleared, as the set starts over.
+    ///
+    /// # Errors
+    /// As [`Kind::create`](super::Kind::create), and nothing is written.
+    pub async fn replace<'a, A, DB>(
+        &mut self,
+        executor: A,
+        source: impl MemberSource,
+    ) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut source = source.into_source(self.kind())?;
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+        source.check_ids::<DB>(&mut tx, self.kind()).await?;
+        // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
+        // before the rows go; the count adds up over the chunks of a long list.
+        let mut kept = 0;
+        for piece in source.pieces(self.kind()) {
+            kept += self
+                .member_rows(false)
+                .filter_in(Alias::new("object_id"), &piece)
+                .count(&mut *tx)
+                .await?;
+        }
+        self.rows().delete(&mut *tx).await?;
+        let joined = source
+            .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
+            .await?;
+        self.drop_scratch::<DB>(&mut tx, &source).await?;
+        let now = transaction::now();
+        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), joined, now)
+            .await?;
+        tx.commit().await?;
+        self.changed(joined, now);
+        Ok(count + joined - 2 * kept)
+    }
+
+    /// Deletes the rows of members removed while tracking; returns how many.
+    ///
+    /// # Errors
+    /// As [`remove`](Self::remove).
+    pub async fn purge<'a, A, DB>(&mut self, executor: A) -> Result<u64>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
+        let purged = self.member_rows(true).delete(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(purged)
+    }
+
+    /// Makes the ids of `source` members: rows marked removed are restored, and ids with no
+    /// row get one. Returns how many joined. The caller holds the lock and has checked the
+    /// ids.
+    pub(super) async fn admit<DB>(
+        &self,
+        conn: &mut DB::Connection,
+        source: &Source,
+        by_hand: bool,
+    ) -> Result<u64>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut restored = 0;
+        for piece in source.pieces(self.kind()) {
+            restored += self
+                .member_rows(true)
+                .filter_in(Alias::new("object_id"), &piece)
+                .update(
+                    &mut *conn,
+                    [
+                        (Alias::new("removed"), Expr::val(false)),
+                        (Alias::new("added_by_hand"), Expr::val(by_hand)),
+                    ],
+                )
+                .await?;
+        }
+        let inserted = source
+            .insert_into::<DB>(conn, self.kind(), self.id(), by_hand, false)
+            .await?;
+        Ok(restored + inserted)
+    }
+
+    /// Makes the ids of `source` non-members: marked removed when `soft`, else deleted.
+    /// Returns how many left.
+    pub(super) async fn dismiss<DB>(
+        &self,
+        conn: &mut DB::Connection,
+        source: &Source,
+        soft: bool,
+    ) -> Result<u64>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut removed = 0;
+        for piece in source.pieces(self.kind()) {
+            let members = self
+                .member_rows(false)
+                .filter_in(Alias::new("object_id"), &piece);
+            removed += if soft {
+                members
+                    .update(&mut *conn, [(Alias::new("removed"), Expr::val(true))])
+                    .await?
+            } else {
+                members.delete(&mut *conn).await?
+            };
+        }
+        Ok(removed)
+    }
+}
+
+fn distinct(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    ids.into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}

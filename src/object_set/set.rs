@@ -1,0 +1,230 @@
+//! One stored set: its row, its members as query sets, and reading it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sea_query::{Alias, Expr, ExprTrait, Query};
+use sqlx::{Acquire, Executor};
+
+use super::expr::MemberIds;
+use super::{Kind, transaction};
+use crate::error::Result;
+use crate::execute::raw;
+use crate::execute::{Backend, Execute};
+use crate::query::{QueryChain, QuerySet};
+use crate::render::object_set as statements;
+
+/// A stored set of rows of one [`Kind`], as read when it was created, loaded or last
+/// changed through this value.
+///
+/// Operations take `&mut self` and refresh the value's `count` and `modified` from the
+/// database, inside the same transaction as the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectSet {
+    kind: Kind,
+    id: i64,
+    name: String,
+    count: u64,
+    created: i64,
+    modified: i64,
+}
+
+impl ObjectSet {
+    pub(super) fn new(
+        kind: Kind,
+        id: i64,
+        name: String,
+        count: u64,
+        created: i64,
+        modified: i64,
+    ) -> Self {
+        ObjectSet {
+            kind,
+            id,
+            name,
+            count,
+            created,
+            modified,
+        }
+    }
+
+    /// A set from a row of `statements::select_sets`.
+    pub(super) fn from_row<DB: Backend>(kind: Kind, row: &DB::Row) -> Result<Self> {
+        Ok(ObjectSet {
+            id: raw::int::<DB>(row, 0)?,
+            name: raw::text::<DB>(row, 2)?.unwrap_or_default(),
+            count: transaction::count(raw::int::<DB>(row, 4)?),
+            created: raw::int::<DB>(row, 5)?,
+            modified: raw::int::<DB>(row, 6)?,
+            kind,
+        })
+    }
+
+    /// The set's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// The set's name, unique among its owner's sets of its kind.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The owner; `None` for a set without one.
+    pub fn owner(&self) -> Option<&str> {
+        self.kind.store.owner()
+    }
+
+    /// The kind: the table whose rows the set holds, and its key.
+    pub fn kind(&self) -> &Kind {
+        &self.kind
+    }
+
+    /// How many members the set has; exact as of the last read or change.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// When the set was created.
+    pub fn created(&self) -> SystemTime {
+        instant(self.created)
+    }
+
+    /// When the set's membership last changed.
+    pub fn modified(&self) -> SystemTime {
+        instant(self.modified)
+    }
+
+    /// The members' ids, a one-column query set (`object_id`), for `filter_in` and
+    /// `exclude_in` on any other query set:
+    ///
+    /// ```
+    /// use setql::object_set::ObjectSetStore;
+    /// use setql::prelude::*;
+    /// # fn show(cohort: &setql::object_set::ObjectSet) -> setql::Result<()> {
+    /// let visits = QuerySet::table("visits").filter_in("patient_id", &cohort.ids());
+    /// println!("{}", visits.to_sql(Dialect::MySql)?);
+    /// // SELECT * FROM `visits` WHERE `patient_id` IN (SELECT `object_id` FROM
+    /// //   `setql_object_set_members` WHERE `set_id` = 7 AND `removed` = FALSE)
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn ids(&self) -> MemberIds {
+        MemberIds::of(self)
+    }
+
+    /// The members: the kind's table restricted to the set, with its key declared, so it
+    /// combines, filters, pages and counts like any other query set.
+    #[must_use]
+    pub fn members(&self) -> QuerySet {
+        self.kind_rows()
+            .filter_in(Alias::new(&self.kind.key), &self.ids())
+    }
+
+    /// The members added by hand while the kind tracks changes.
+    #[must_use]
+    pub fn added(&self) -> QuerySet {
+        let added = self
+            .member_rows(false)
+            .filter(Expr::col(Alias::new("added_by_hand")).eq(true));
+        self.kind_rows().filter_in(
+            Alias::new(&self.kind.key),
+            &added.columns([Alias::new("object_id")]),
+        )
+    }
+
+    /// The rows removed by hand while the kind tracks changes, until
+    /// [`purge`](Self::purge). They are not members.
+    #[must_use]
+    pub fn removed(&self) -> QuerySet {
+        let removed = self.member_rows(true).columns([Alias::new("object_id")]);
+        self.kind_rows()
+            .filter_in(Alias::new(&self.kind.key), &removed)
+    }
+
+    /// Whether the row with key `id` is a member.
+    ///
+    /// # Errors
+    /// [`Error::Query`] when the database refuses the query.
+    pub async fn contains<'a, A, DB>(&self, executor: A, id: i64) -> Result<bool>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut conn = executor.acquire().await?;
+        let n = self
+            .member_rows(false)
+            .filter(Expr::col(Alias::new("object_id")).eq(id))
+            .count(&mut *conn)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Reads the set's row again.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when the set was deleted.
+    pub async fn refresh<'a, A, DB>(&mut self, executor: A) -> Result<()>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        *self = self.kind.load(executor, self.id).await?;
+        Ok(())
+    }
+
+    /// Deletes the set and its memberships.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] when it was already deleted or is not the store owner's.
+    pub async fn delete<'a, A, DB>(&self, executor: A) -> Result<()>
+    where
+        A: Acquire<'a, Database = DB>,
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let mut conn = executor.acquire().await?;
+        let mut tx = transaction::begin::<DB>(&mut conn).await?;
+        transaction::lock::<DB>(&mut tx, &self.kind, &[self.id]).await?;
+        // The foreign key cascades too; deleting here keeps a store whose engine was told
+        // to ignore foreign keys (SQLite's `PRAGMA foreign_keys = OFF`) clean.
+        self.rows().delete(&mut *tx).await?;
+        let delete = Query::delete()
+            .from_table(Alias::new(&self.kind.store.tables.sets))
+            .and_where(Expr::col(Alias::new("id")).eq(self.id))
+            .to_owned();
+        raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT, false)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The kind's table with its key declared.
+    fn kind_rows(&self) -> QuerySet {
+        QuerySet::table(Alias::new(&self.kind.table)).primary_key(Alias::new(&self.kind.key))
+    }
+
+    /// Every membership row of the set, removed ones included.
+    pub(super) fn rows(&self) -> QuerySet {
+        QuerySet::table(Alias::new(&self.kind.store.tables.members))
+            .filter(Expr::col(Alias::new("set_id")).eq(self.id))
+    }
+
+    /// The set's membership rows that are (`removed == false`) or are not members.
+    pub(super) fn member_rows(&self, removed: bool) -> QuerySet {
+        self.rows()
+            .filter(Expr::col(Alias::new("removed")).eq(removed))
+    }
+
+    /// Records a change made under the set's lock.
+    pub(super) fn changed(&mut self, count: u64, now: i64) {
+        self.count = count;
+        self.modified = now;
+    }
+}
+
+/// A stored timestamp (microseconds since the Unix epoch) as a time.
+fn instant(micros: i64) -> SystemTime {
+    let since = Duration::from_micros(u64::try_from(micros).unwrap_or(0));
+    UNIX_EPOCH + since
+}
