@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::execute::Backend;
 use crate::execute::raw;
 use crate::query::QueryChain;
-use crate::query::node::{Node, Shape};
+use crate::query::node::{Misuse, Node, Shape};
 use crate::query::sealed::Sealed as _;
 use crate::render::object_set as statements;
 
@@ -126,8 +126,20 @@ impl MemberSource for &SetExpr {}
 impl private::Sealed for &SetExpr {
     fn into_source(self, kind: &Kind) -> Result<Source> {
         kind.check_operand(self.kind())?;
+        let node = self.ids().into_node();
+        // Refused operands are reported as themselves, before locking reports them missing.
+        match &node {
+            Node::Invalid(Misuse::KindMismatch(left, right)) => {
+                return Err(Error::KindMismatch {
+                    left: left.clone(),
+                    right: right.clone(),
+                });
+            }
+            Node::Invalid(Misuse::ForeignSet) => return Err(Error::NotFound),
+            _ => {}
+        }
         Ok(Source::Set {
-            node: self.ids().into_node(),
+            node,
             column: "object_id".to_owned(),
             checked: true,
             operands: self.operands(),
