@@ -7,7 +7,13 @@
 //! 200,000); `SETQL_BENCH_QUICK=1` is a fast smoke run. Only ratios measured in one run mean
 //! anything: absolute times depend on the machine.
 
+#[path = "workloads/object_sets.rs"]
+mod object_sets;
+
+use std::alloc::System;
 use std::time::{Duration, Instant};
+
+use cap::Cap;
 
 use sea_query::{Expr, ExprTrait, Order, Query};
 use setql::prelude::*;
@@ -25,8 +31,13 @@ struct Item {
 
 const TABLE: &str = "setql_bench_items";
 
+/// Counts the heap, so OS2 can show that saving a set holds no member in the process.
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
+
 struct Settings {
     rows: i64,
+    quick: bool,
     runs: usize,
     /// `SETQL_BENCH_ONLY=W1,W6` runs just those workloads.
     only: Option<Vec<String>>,
@@ -45,6 +56,7 @@ impl Settings {
             .map(|list| list.split(',').map(|w| w.trim().to_uppercase()).collect());
         Settings {
             rows,
+            quick,
             runs: if quick { 3 } else { 15 },
             only,
         }
@@ -54,6 +66,11 @@ impl Settings {
         self.only
             .as_ref()
             .is_none_or(|only| only.iter().any(|w| w == workload))
+    }
+
+    /// Whether OS1 and OS2 run (`SETQL_BENCH_ONLY=OS` names both).
+    fn runs_object_sets(&self) -> bool {
+        ["OS", "OS1", "OS2"].iter().any(|w| self.runs(w))
     }
 
     /// W3's offset, scaled so a smaller table still has a deep page.
@@ -594,7 +611,11 @@ macro_rules! server {
                     .connect(&url)
                     .await
                     .expect(concat!($engine, " reachable"));
-                let agree = workloads!(&pool, $db, $engine, $settings);
+                let mut agree = true;
+                if $settings.runs_object_sets() {
+                    agree &= object_sets::workloads(&pool, $engine, $settings.quick).await;
+                }
+                agree &= workloads!(&pool, $db, $engine, $settings);
                 sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE IF EXISTS {TABLE}")))
                     .execute(&pool)
                     .await
@@ -619,6 +640,9 @@ async fn main() {
         .connect("sqlite::memory:")
         .await
         .expect("in-memory SQLite opens");
+    if settings.runs_object_sets() {
+        agree &= object_sets::workloads(&sqlite, "sqlite", settings.quick).await;
+    }
     agree &= workloads!(&sqlite, sqlx::Sqlite, "sqlite", &settings);
 
     #[cfg(feature = "postgres")]
