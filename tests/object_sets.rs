@@ -251,3 +251,93 @@ engines!(
         assert_eq!(kind.list(pool).await.unwrap().len(), 1);
     }
 );
+
+engines!(
+    /// django-objectset's own cases, with the values setql's semantics give (its ids start
+    /// at 0; here at 1): in-place operators, operator chains, bulk, update, replace, clear,
+    /// contains, and the soft-remove cases.
+    django_objectset_cases,
+    |pool, engine| {
+        let f = Fixture::new(pool).await;
+        let kind = f.kind();
+        // In place: s2 op= s1, for s1 = {1..4}, s2 = {3..6}.
+        let s1 = kind.create(pool, "s1", [1, 2, 3, 4]).await.unwrap();
+        let cases: [(&str, &[i64]); 4] = [("and", &[3, 4]), ("or", &[1, 2, 3, 4, 5, 6]), ("xor", &[1, 2, 5, 6]), ("sub", &[5, 6])];
+        for (op, expected) in cases {
+            let mut s2 = kind.create(pool, &format!("s2 {op}"), [3, 4, 5, 6]).await.unwrap();
+            match op {
+                "and" => s2.intersect_with(pool, &s1).await.unwrap(),
+                "or" => s2.union_with(pool, &s1).await.unwrap(),
+                "xor" => s2.symmetric_difference_with(pool, &s1).await.unwrap(),
+                _ => s2.difference_with(pool, &s1).await.unwrap(),
+            };
+            assert_members(pool, &s2, expected).await;
+        }
+        // Chains: `-` binds tighter than `^` and `|`, in Rust as in Python.
+        let s2 = kind.find(pool, "s2 and").await.unwrap();
+        let s2 = { let mut s = s2; s.replace(pool, [3, 4, 5, 6]).await.unwrap(); s };
+        let s3 = (&s1 - &s2 | &s1).save_as(pool, "s3").await.unwrap();
+        assert_members(pool, &s3, &[1, 2, 3, 4]).await;
+        let s4 = (&s2 - &s1 ^ &s2).save_as(pool, "s4").await.unwrap();
+        assert_members(pool, &s4, &[3, 4]).await;
+        // An empty set saves, with a count of 0.
+        let empty = kind.create(pool, "empty", Vec::<i64>::new()).await.unwrap();
+        assert_members(pool, &empty, &[]).await;
+
+        // bulk and update: duplicates and existing members count once, and never fail.
+        let mut s = kind.create(pool, "bulk", Vec::<i64>::new()).await.unwrap();
+        assert_eq!(s.add_many(pool, 1..=5).await.unwrap(), 5, "{engine:?}");
+        assert_eq!(s.add_many(pool, 6..=10).await.unwrap(), 5);
+        assert_eq!(s.add_many(pool, [4]).await.unwrap(), 0);
+        assert_eq!(s.count(), 10);
+        let mut u = kind.create(pool, "update", Vec::<i64>::new()).await.unwrap();
+        assert_eq!(u.add_many(pool, (1..=10).step_by(2)).await.unwrap(), 5);
+        assert_eq!(u.add_many(pool, (1..=10).step_by(2)).await.unwrap(), 0);
+        assert_eq!(u.add_many(pool, 1..=10).await.unwrap(), 5);
+        assert_eq!(u.count(), 10);
+        assert!(u.contains(pool, 1).await.unwrap() && u.contains(pool, 8).await.unwrap());
+        assert!(!u.contains(pool, 12).await.unwrap());
+        // replace {1,2,3} by {3,4,5,6}: 2 left and 3 joined (django-objectset says 4, the
+        // size of the new set).
+        let mut r = kind.create(pool, "replace", [1, 2, 3]).await.unwrap();
+        assert_eq!(r.replace(pool, [3, 4, 5, 6]).await.unwrap(), 5);
+        assert_members(pool, &r, &[3, 4, 5, 6]).await;
+        assert_eq!(u.clear(pool).await.unwrap(), 10);
+        assert_members(pool, &u, &[]).await;
+        assert_eq!(u.removed().count(pool).await.unwrap(), 0, "without tracking nothing is kept");
+    }
+);
+
+engines!(
+    /// django-objectset's soft-remove cases: with tracking, remove, replace and clear keep
+    /// the rows, marked, until purge.
+    django_objectset_soft_removal,
+    |pool, engine| {
+        let f = Fixture::new(pool).await;
+        let kind = f.kind().tracking(true);
+        let mut s = kind.create(pool, "s", Vec::<i64>::new()).await.unwrap();
+        assert_eq!(s.add(pool, 1).await.unwrap(), 1);
+        assert_eq!(s.remove(pool, 1).await.unwrap(), 1);
+        assert_eq!(s.count(), 0);
+        assert_eq!(s.remove(pool, 1).await.unwrap(), 0);
+        assert_eq!(s.removed().count(pool).await.unwrap(), 1, "{engine:?}: the row is kept");
+
+        let mut r = kind.create(pool, "r", Vec::<i64>::new()).await.unwrap();
+        r.add_many(pool, [1, 2, 3]).await.unwrap();
+        assert_eq!(r.replace(pool, [3, 4, 5, 6]).await.unwrap(), 5);
+        assert_members(pool, &r, &[3, 4, 5, 6]).await;
+        assert_eq!(r.removed().count(pool).await.unwrap(), 2, "1 and 2 are kept, marked");
+        assert_eq!(r.purge(pool).await.unwrap(), 2);
+        assert_eq!(r.removed().count(pool).await.unwrap(), 0);
+        assert_members(pool, &r, &[3, 4, 5, 6]).await;
+
+        let mut c = kind.create(pool, "c", Vec::<i64>::new()).await.unwrap();
+        c.add_many(pool, 1..=10).await.unwrap();
+        assert_eq!(c.clear(pool).await.unwrap(), 10);
+        assert_members(pool, &c, &[]).await;
+        assert_eq!(c.removed().count(pool).await.unwrap(), 10);
+        assert!(!c.contains(pool, 3).await.unwrap());
+        assert_eq!(c.purge(pool).await.unwrap(), 10);
+        assert_eq!(c.removed().count(pool).await.unwrap(), 0);
+    }
+);

@@ -107,7 +107,9 @@ impl ObjectSet {
         Ok(removed)
     }
 
-    /// Removes every member, and every mark of tracking; returns how many were members.
+    /// Removes every member; returns how many there were. While the kind tracks changes,
+    /// they are marked removed (see [`purge`](Self::purge)); otherwise every row of the set
+    /// goes, marks included.
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
@@ -120,7 +122,7 @@ impl ObjectSet {
         let mut conn = executor.acquire().await?;
         let mut tx = transaction::begin::<DB>(&mut conn).await?;
         let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-        self.rows().delete(&mut *tx).await?;
+        self.vacate::<DB>(&mut tx).await?;
         let now = transaction::now();
         transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), 0, now)
             .await?;
@@ -131,7 +133,7 @@ impl ObjectSet {
 
     /// Makes the members exactly `source` (as [`Kind::create`](super::Kind::create) takes
     /// it); returns how many members changed: those that left plus those that joined.
-    /// Marks of tracking are cleared, as the set starts over.
+    /// While the kind tracks changes, the members that left are marked removed.
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create), and nothing is written.
@@ -160,10 +162,14 @@ impl ObjectSet {
                 .count(&mut *tx)
                 .await?;
         }
-        self.rows().delete(&mut *tx).await?;
-        let joined = source
-            .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
-            .await?;
+        self.vacate::<DB>(&mut tx).await?;
+        let joined = if self.kind().tracking {
+            self.admit::<DB>(&mut tx, &source, false).await?
+        } else {
+            source
+                .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
+                .await?
+        };
         self.drop_scratch::<DB>(&mut tx, &source).await?;
         let now = transaction::now();
         transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), joined, now)
@@ -189,6 +195,23 @@ impl ObjectSet {
         let purged = self.member_rows(true).delete(&mut *tx).await?;
         tx.commit().await?;
         Ok(purged)
+    }
+
+    /// Makes every member leave: marked removed while the kind tracks changes, else every
+    /// row of the set is deleted.
+    async fn vacate<DB>(&self, conn: &mut DB::Connection) -> Result<()>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        if self.kind().tracking {
+            self.member_rows(false)
+                .update(&mut *conn, [(Alias::new("removed"), Expr::val(true))])
+                .await?;
+        } else {
+            self.rows().delete(&mut *conn).await?;
+        }
+        Ok(())
     }
 
     /// Makes the ids of `source` members: rows marked removed are restored, and ids with no
