@@ -9,6 +9,8 @@
 
 #[path = "workloads/object_sets.rs"]
 mod object_sets;
+#[path = "workloads/scaling.rs"]
+mod scaling;
 
 use std::alloc::System;
 use std::time::{Duration, Instant};
@@ -654,6 +656,9 @@ async fn main() {
         agree &= server!("SETQL_MYSQL_URL", sqlx::MySql, "mysql", &settings);
     }
 
+    if settings.runs("W7") {
+        scaling::workload(settings.quick);
+    }
     if settings.runs("W6") {
         agree &= render_workload(&settings);
     }

@@ -8,7 +8,7 @@ use sea_query::{
     WindowStatement,
 };
 
-use super::Renderer;
+use super::{Renderer, select_with};
 use crate::Dialect;
 use crate::combine::SetKind;
 use crate::error::{Error, Result};
@@ -41,17 +41,17 @@ fn combine_by_exists(
         return Query::select();
     };
     let outer = renderer.alias("a");
-    let mut statement = Query::select()
-        .distinct()
-        .column((outer.clone(), Asterisk))
-        .from_subquery(first, outer.clone())
-        .to_owned();
+    let mut statement = select_with(|s| {
+        s.distinct()
+            .column((outer.clone(), Asterisk))
+            .from_subquery(first, outer.clone());
+    });
     for (operand, names) in operands {
         let inner = renderer.alias("b");
-        let mut probe = Query::select()
-            .expr(Expr::Constant(1.into()))
-            .from_subquery(operand, inner.clone())
-            .to_owned();
+        let mut probe = select_with(|s| {
+            s.expr(Expr::Constant(1.into()))
+                .from_subquery(operand, inner.clone());
+        });
         for (outer_name, inner_name) in first_names.iter().zip(&names) {
             probe.and_where(null_safe_eq(
                 renderer.dialect,
@@ -114,10 +114,10 @@ pub(super) fn by_row_number(
         statement
     };
     let alias = renderer.alias("c");
-    Ok(Query::select()
-        .columns(output.into_iter().map(DynIden::from))
-        .from_subquery(plain, alias)
-        .to_owned())
+    Ok(select_with(|s| {
+        s.columns(output.into_iter().map(DynIden::from))
+            .from_subquery(plain, alias);
+    }))
 }
 
 /// `SELECT n.*, ROW_NUMBER() OVER (PARTITION BY every column) AS setql_copy FROM (operand) n`.
@@ -133,11 +133,11 @@ fn number_copies(
     }
     // sea-query has no ROW_NUMBER builder; the window itself is built by sea-query.
     let row_number = Expr::cust("ROW_NUMBER()");
-    let statement = Query::select()
-        .column((alias.clone(), Asterisk))
-        .expr_window_as(row_number, window, DynIden::from(COPY_NUMBER))
-        .from_subquery(operand, alias)
-        .to_owned();
+    let statement = select_with(|s| {
+        s.column((alias.clone(), Asterisk))
+            .expr_window_as(row_number, window, DynIden::from(COPY_NUMBER))
+            .from_subquery(operand, alias);
+    });
     names.push(COPY_NUMBER.to_owned());
     (statement, names)
 }

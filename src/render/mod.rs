@@ -266,10 +266,9 @@ impl<'c> Renderer<'c> {
         let orders = self.unambiguous(orders, first);
         if orders_by_expression(&orders, self.dialect) {
             let alias = self.alias("t");
-            statement = Query::select()
-                .column(Asterisk)
-                .from_subquery(statement, alias)
-                .to_owned();
+            statement = select_with(|s| {
+                s.column(Asterisk).from_subquery(statement, alias);
+            });
         }
         apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
         Ok(statement)
@@ -347,11 +346,11 @@ impl<'c> Renderer<'c> {
     fn marked_all(&mut self, member: SelectStatement) -> SelectStatement {
         self.all_markers = true;
         let alias = self.alias("m");
-        Query::select()
-            .expr(Expr::cust(writer::ALL_MARKER))
-            .column(Asterisk)
-            .from_subquery(member, alias)
-            .to_owned()
+        select_with(|s| {
+            s.expr(Expr::cust(writer::ALL_MARKER))
+                .column(Asterisk)
+                .from_subquery(member, alias);
+        })
     }
 
     /// Parenthesised members exist only outside SQLite, and only after the first member.
@@ -363,10 +362,9 @@ impl<'c> Renderer<'c> {
     ) -> SelectStatement {
         if needs_structure && (is_first || !self.dialect.supports_parenthesized_members()) {
             let alias = self.alias("m");
-            return Query::select()
-                .column(Asterisk)
-                .from_subquery(statement, alias)
-                .to_owned();
+            return select_with(|s| {
+                s.column(Asterisk).from_subquery(statement, alias);
+            });
         }
         statement
     }
@@ -507,9 +505,17 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
     adopted::check_derivable(&counted)?;
     let inner = renderer.node(&counted)?;
     let alias = renderer.alias("t");
-    let statement = Query::select()
-        .expr(count_all)
-        .from_subquery(inner, alias)
-        .to_owned();
+    let statement = select_with(|s| {
+        s.expr(count_all).from_subquery(inner, alias);
+    });
     Ok(renderer.finish(statement))
+}
+
+/// A SELECT built by `build`, moved out rather than cloned. sea-query's builder methods
+/// return `&mut`, and `.to_owned()` after them copies the statement with every subquery
+/// nested in it, which made rendering a deep tree quadratic.
+pub(super) fn select_with(build: impl FnOnce(&mut SelectStatement)) -> SelectStatement {
+    let mut statement = Query::select();
+    build(&mut statement);
+    statement
 }

@@ -4,9 +4,9 @@
 //! becomes the set, rendered by the same renderer, so it gets the outer query's dialect and
 //! derived-table aliases that do not clash with the outer query's.
 
-use sea_query::{Asterisk, Expr, Query, SelectStatement, SubQueryStatement};
+use sea_query::{Asterisk, Expr, SelectStatement, SubQueryStatement};
 
-use super::Renderer;
+use super::{Renderer, select_with};
 use crate::Dialect;
 use crate::error::{Error, Result};
 use crate::query::node::{Node, Predicate};
@@ -76,25 +76,23 @@ impl Renderer<'_> {
             // A DISTINCT derived table is never merged into the outer query, so the set is
             // read before the write, as MySQL requires of a set reading the written table.
             let inner = self.alias("s");
-            let distinct = Query::select()
-                .distinct()
-                .column(Asterisk)
-                .from_subquery(statement, inner)
-                .to_owned();
+            let distinct = select_with(|s| {
+                s.distinct()
+                    .column(Asterisk)
+                    .from_subquery(statement, inner);
+            });
             let outer = self.alias("s");
-            return Ok(Query::select()
-                .column(Asterisk)
-                .from_subquery(distinct, outer)
-                .to_owned());
+            return Ok(select_with(|s| {
+                s.column(Asterisk).from_subquery(distinct, outer);
+            }));
         }
         if limits_inside_in(self.dialect) || !has_limit_inside(node) {
             return Ok(statement);
         }
         let alias = self.alias("s");
-        Ok(Query::select()
-            .column(Asterisk)
-            .from_subquery(statement, alias)
-            .to_owned())
+        Ok(select_with(|s| {
+            s.column(Asterisk).from_subquery(statement, alias);
+        }))
     }
 }
 

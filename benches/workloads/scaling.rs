@@ -1,0 +1,97 @@
+//! W7 (`benches/README.md`): how building and rendering grow with the tree, per KB of SQL
+//! and per node, for deep trees and wide unions, fused and with `keep_branches()`.
+
+use std::time::{Duration, Instant};
+
+use setql::prelude::*;
+
+use crate::spread;
+
+/// A leaf: one filtered SELECT of the shared table.
+fn leaf(n: i64) -> QuerySet {
+    QuerySet::table("t")
+        .primary_key("id")
+        .filter(Expr::col("n").eq(n))
+}
+
+/// A tree one level deeper per step, cycling through `∩ leaf` with a later filter,
+/// `− leaf` and `∪ leaf`: `depth` operators over `depth + 1` leaves.
+fn deep(depth: i64, keep: bool) -> DelayedUnion {
+    let mut set = DelayedUnion::new([leaf(0)]);
+    for level in 1..=depth {
+        let next = leaf(level);
+        set = match level % 3 {
+            0 => DelayedUnion::new([set.intersection(next).filter(Expr::col("m").gt(level))]),
+            1 => DelayedUnion::new([set.difference(next)]),
+            _ => set.union(next),
+        };
+        if keep {
+            set = set.keep_branches();
+        }
+    }
+    set
+}
+
+/// A union of `width` leaves with three later filters.
+fn wide(width: i64, keep: bool) -> DelayedUnion {
+    let set = DelayedUnion::new((0..width).map(leaf))
+        .filter(Expr::col("a").eq(1))
+        .exclude(Expr::col("b").lt(2))
+        .filter(Expr::col("c").is_not_null());
+    if keep { set.keep_branches() } else { set }
+}
+
+/// The minimum time to build and render `make`, and the SQL's length.
+fn cost(make: &dyn Fn() -> DelayedUnion, dialect: Dialect, quick: bool) -> (f64, usize) {
+    let sql_len = make().to_sql(dialect).expect("renders").len();
+    let once = Instant::now();
+    std::hint::black_box(make().build(dialect).expect("renders"));
+    let per_call = once.elapsed().max(Duration::from_micros(1));
+    // About 50 ms a sample, at least one call.
+    let budget = Duration::from_millis(if quick { 5 } else { 50 }).as_nanos();
+    let calls = Ord::max(u32::try_from(budget / per_call.as_nanos()).unwrap_or(1), 1);
+    let samples: Vec<Duration> = (0..if quick { 3 } else { 9 })
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..calls {
+                std::hint::black_box(make().build(dialect).expect("renders"));
+            }
+            start.elapsed() / calls
+        })
+        .collect();
+    (spread(samples).min, sql_len)
+}
+
+/// One series: the cost per KB of SQL and per node at each size, and the largest case's
+/// cost per KB over the smallest's.
+fn series(name: &str, sizes: &[i64], make: &dyn Fn(i64) -> DelayedUnion, quick: bool) {
+    let dialect = Dialect::Postgres;
+    let mut per_kb = Vec::new();
+    for &size in sizes {
+        let (seconds, sql_len) = cost(&|| make(size), dialect, quick);
+        let kb = sql_len as f64 / 1024.0;
+        let nodes = (size + 1) as f64;
+        println!(
+            "INFO W7 {name}={size} us={:.1} sql_kb={kb:.1} us_per_kb={:.2} us_per_node={:.2}",
+            seconds * 1e6,
+            seconds * 1e6 / kb,
+            seconds * 1e6 / nodes
+        );
+        per_kb.push(seconds * 1e6 / kb);
+    }
+    let (first, last) = (per_kb[0], per_kb[per_kb.len() - 1]);
+    println!(
+        "RESULT W7 {name} sizes={sizes:?} us_per_kb={first:.2}..{last:.2} ratio={:.2}",
+        last / first
+    );
+}
+
+/// W7 on PostgreSQL's dialect (rendering does not run anything).
+pub(crate) fn workload(quick: bool) {
+    let depths: &[i64] = if quick { &[4, 64] } else { &[4, 64, 256] };
+    let widths: &[i64] = if quick { &[2, 128] } else { &[2, 128, 4096] };
+    series("depth_fused", depths, &|d| deep(d, false), quick);
+    series("depth_kept", depths, &|d| deep(d, true), quick);
+    series("width_fused", widths, &|w| wide(w, false), quick);
+    series("width_kept", widths, &|w| wide(w, true), quick);
+}
