@@ -9,6 +9,7 @@ mod types;
 pub use types::{DelayedDifference, DelayedIntersection, DelayedUnion};
 
 use crate::query::node::{Compound, Misuse, Node};
+use crate::query::shared::Shared;
 
 /// Which set operation a compound performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +82,10 @@ pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
             // The child's own later filters go into its branches first, so they stay on
             // those branches alone.
             Node::Compound(child) if flattens_into(op, &child, is_first) => {
-                match pushdown::settle(*child) {
-                    Node::Compound(settled) => branches.extend(settled.branches),
+                match pushdown::settle(Shared::into_inner(child)) {
+                    Node::Compound(settled) => {
+                        branches.extend(Shared::into_inner(settled).branches);
+                    }
                     wrapped => branches.push(wrapped),
                 }
             }
@@ -92,7 +95,7 @@ pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
     if branches.is_empty() {
         return Node::Empty;
     }
-    Node::Compound(Box::new(Compound::new(op, branches)))
+    Node::Compound(Shared::new(Compound::new(op, branches)))
 }
 
 /// A child of the same operation merges into its parent's branch list when nothing it carries

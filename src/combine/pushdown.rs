@@ -19,6 +19,7 @@ use sea_query::Expr;
 use super::{SetKind, SetOp};
 use crate::query::node::{Compound, Node, Predicate, Shape};
 use crate::query::predicate::{ColumnUse, output_column, rename_columns};
+use crate::query::shared::Shared;
 
 /// The compound with its pending filters moved where each would have gone had it been pushed
 /// when written. Filters, ordering and slicing of unsliced rows commute, so the ordering and
@@ -26,14 +27,14 @@ use crate::query::predicate::{ColumnUse, output_column, rename_columns};
 pub(crate) fn settle(mut compound: Compound) -> Node {
     let pending = std::mem::take(&mut compound.pending);
     if pending.is_empty() {
-        return Node::Compound(Box::new(compound));
+        return Node::Compound(Shared::new(compound));
     }
     let orders = std::mem::take(&mut compound.orders);
     let slice = std::mem::take(&mut compound.slice);
-    let mut node = Node::Compound(Box::new(compound));
+    let mut node = Node::Compound(Shared::new(compound));
     for predicate in pending {
         node = match node {
-            Node::Compound(compound) => filter(*compound, predicate),
+            Node::Compound(compound) => filter(Shared::into_inner(compound), predicate),
             other => other.filter(predicate),
         };
     }
@@ -43,12 +44,12 @@ pub(crate) fn settle(mut compound: Compound) -> Node {
 /// Pushes `predicate` into the branches of an unsliced compound now.
 fn filter(mut compound: Compound, predicate: Predicate) -> Node {
     let Some(per_branch) = branch_predicates(&compound, &predicate) else {
-        let mut outer = Node::Compound(Box::new(compound)).wrap();
+        let mut outer = Node::Compound(Shared::new(compound)).wrap();
         outer.notes.push(
             "filter applied to the combined rows: the branches' columns do not line up".into(),
         );
         outer.add_filter(predicate);
-        return Node::Select(Box::new(outer));
+        return Node::Select(Shared::new(outer));
     };
     let targets = targets(compound.op, &compound, &predicate);
     let renamed = per_branch.iter().any(|(_, renamed)| *renamed);
@@ -69,7 +70,7 @@ fn filter(mut compound: Compound, predicate: Predicate) -> Node {
         let branch = std::mem::replace(slot, Node::Empty);
         *slot = branch.filter(predicate);
     }
-    Node::Compound(Box::new(compound))
+    Node::Compound(Shared::new(compound))
 }
 
 /// How many leading branches receive the predicate.

@@ -21,6 +21,7 @@ use sea_query::{Expr, ExprTrait};
 
 use crate::combine::{SetKind, pushdown};
 use crate::query::node::{Compound, Node, Predicate, Select, SortKey, Source};
+use crate::query::shared::Shared;
 
 /// The node as it should run, and whether anything was rewritten.
 pub(crate) fn plan(node: &Node) -> Option<Node> {
@@ -52,7 +53,7 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
                 return fuse(compound, &compound.branches);
             };
             fuse(compound, &branches).or_else(|| {
-                Some(Node::Compound(Box::new(Compound {
+                Some(Node::Compound(Shared::new(Compound {
                     branches,
                     op: compound.op,
                     pending: Vec::new(),
@@ -61,6 +62,7 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
                     notes: compound.notes.clone(),
                     keep_branches: compound.keep_branches,
                     unique: compound.unique.clone(),
+                    shape: compound.shape.clone(),
                 })))
             })
         }
@@ -126,7 +128,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
     if !compound.pending.is_empty() {
         notes.push("filters on the combined rows applied to the fused SELECT".into());
     }
-    Some(Node::Select(Box::new(Select {
+    Some(Node::Select(Shared::new(Select {
         source: first.source.clone(),
         projection: first.projection.clone(),
         filters,
@@ -321,7 +323,7 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         .iter()
         .map(|branch| branch.clone().columns(key.clone()))
         .collect();
-    Some(Node::Compound(Box::new(Compound {
+    Some(Node::Compound(Shared::new(Compound {
         op: compound.op,
         branches,
         pending: Vec::new(),
@@ -330,6 +332,7 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         notes: Vec::new(),
         keep_branches: true,
         unique: None,
+        shape: Default::default(),
     })))
 }
 

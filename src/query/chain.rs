@@ -10,6 +10,7 @@ use super::node::{
     total_order,
 };
 use super::predicate::{ColumnUse, is_column_named, rename_columns, unqualified};
+use super::shared::Shared;
 use crate::paginate::Cursor;
 
 /// Why a set cannot be paged by cursor.
@@ -21,7 +22,7 @@ impl Node {
         let mut outer = self.wrap();
         outer.notes.push(note.into());
         outer.add_filter(predicate);
-        Node::Select(Box::new(outer))
+        Node::Select(Shared::new(outer))
     }
 
     pub(crate) fn filter(self, predicate: Predicate) -> Node {
@@ -33,7 +34,7 @@ impl Node {
             _ => predicate,
         };
         match self {
-            Node::Select(select) => select.filter(predicate),
+            Node::Select(select) => Select::filter(select, predicate),
             Node::Compound(mut compound) if !compound.slice.is_sliced() => {
                 compound.pending.push(predicate);
                 Node::Compound(compound)
@@ -116,13 +117,13 @@ impl Node {
             .collect();
         if let Some(names) = projection {
             // Hidden sort columns are dropped again.
-            let mut outer = Node::Select(Box::new(outer)).columns(names);
+            let mut outer = Node::Select(Shared::new(outer)).columns(names);
             if let Node::Select(select) = &mut outer {
                 select.notes.push("ordered by hidden sort columns".into());
             }
             return outer;
         }
-        Node::Select(Box::new(outer))
+        Node::Select(Shared::new(outer))
     }
 
     /// This unsliced node, ordered by `orders` (replacing its own) and then sliced.
@@ -246,17 +247,18 @@ impl Node {
     pub(crate) fn keep_branches(self) -> Node {
         match self {
             Node::Compound(mut compound) => {
-                compound.keep_branches = true;
-                compound.branches = compound
-                    .branches
+                let inner = &mut *compound;
+                inner.keep_branches = true;
+                inner.branches = std::mem::take(&mut inner.branches)
                     .into_iter()
                     .map(Node::keep_branches)
                     .collect();
                 Node::Compound(compound)
             }
             Node::Select(mut select) => {
-                if let super::node::Source::Derived(inner) = select.source {
-                    select.source = super::node::Source::Derived(Box::new(inner.keep_branches()));
+                if let super::node::Source::Derived(inner) = &mut select.source {
+                    let taken = std::mem::replace(&mut **inner, Node::Empty);
+                    **inner = taken.keep_branches();
                 }
                 Node::Select(select)
             }
@@ -312,7 +314,7 @@ impl Node {
             node if node.is_sliced() || node.is_difference_all() => {
                 let mut outer = node.wrap();
                 outer.distinct = true;
-                Node::Select(Box::new(outer))
+                Node::Select(Shared::new(outer))
             }
             Node::Select(mut select) => {
                 select.distinct = true;
@@ -341,7 +343,7 @@ impl Node {
                 select
             }
             Node::Empty | Node::Invalid(_) => return self,
-            other => Box::new(other.wrap()),
+            other => Shared::new(other.wrap()),
         };
         let columns = names
             .into_iter()
@@ -372,13 +374,13 @@ impl Node {
                 select
             }
             Node::Empty | Node::Invalid(_) => return self,
-            other => Box::new(other.wrap()),
+            other => Shared::new(other.wrap()),
         };
         let (mut select, expr) = match select.resolve_outputs(&expr) {
             Some(resolved) => (select, resolved),
             // The expression may read an earlier computed column it cannot be rewritten to;
             // over this SELECT's rows that column exists by name.
-            None => (Box::new(Node::Select(select).wrap()), expr),
+            None => (Shared::new(Node::Select(select).wrap()), expr),
         };
         select
             .projection
@@ -390,40 +392,39 @@ impl Node {
 }
 
 impl Select {
-    fn filter(mut self: Box<Self>, predicate: Predicate) -> Node {
-        if self.slice.is_sliced() {
-            return Node::Select(self)
+    fn filter(mut select: Shared<Self>, predicate: Predicate) -> Node {
+        if select.slice.is_sliced() {
+            return Node::Select(select)
                 .filtered_outside(predicate, "filter applied to the sliced rows");
         }
-        if self.group.is_some() {
-            return self.filter_grouped(predicate);
+        if select.group.is_some() {
+            return Select::filter_grouped(select, predicate);
         }
         // DISTINCT then filter equals filter then DISTINCT only when the predicate reads output
         // columns alone; anything else is applied to the distinct rows.
-        if self.distinct {
+        if select.distinct {
             let uses = ColumnUse::of(&predicate);
-            let reads_outputs_only = match self.shape().names() {
+            let reads_outputs_only = match select.shape().names() {
                 Some(names) => uses.within(names),
                 None => !uses.incomplete,
             };
             if !reads_outputs_only {
-                return Node::Select(self)
+                return Node::Select(select)
                     .filtered_outside(predicate, "filter applied to the distinct rows");
             }
         }
-        if let Some(pushed) = self.push_into_derived(&predicate) {
+        if let Some(pushed) = select.push_into_derived(&predicate) {
             return pushed;
         }
-        match self.resolve_predicate(&predicate) {
+        match select.resolve_predicate(&predicate) {
             Some(resolved) => {
-                self.add_filter(resolved);
-                Node::Select(self)
+                select.add_filter(resolved);
+                Node::Select(select)
             }
             // A predicate that may read a computed output column but cannot be rewritten is
             // evaluated where that column exists: on this SELECT's rows.
-            None => {
-                Node::Select(self).filtered_outside(predicate, "filter applied to this set's rows")
-            }
+            None => Node::Select(select)
+                .filtered_outside(predicate, "filter applied to this set's rows"),
         }
     }
 
@@ -486,7 +487,7 @@ impl Select {
         }
         let inner_node = std::mem::replace(inner.as_mut(), Node::Empty);
         **inner = inner_node.filter(predicate.clone());
-        Some(Node::Select(Box::new(self.clone())))
+        Some(Node::Select(Shared::new(self.clone())))
     }
 
     /// [`resolve_outputs`](Self::resolve_outputs) for a shared predicate, which stays shared
@@ -545,6 +546,7 @@ impl Compound {
             notes: Vec::new(),
             keep_branches: false,
             unique: None,
+            shape: Default::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ use sea_query::{DynIden, Expr, ExprTrait};
 
 use super::node::{Node, OutputColumn, Predicate, Select, Source};
 use super::predicate::ColumnUse;
+use super::shared::Shared;
 
 /// One aggregate output column of a grouped set: what it computes and its name.
 ///
@@ -226,7 +227,7 @@ impl Node {
             format!("grouped by {}", by.join(", ")).into()
         });
         select.group = Some(Box::new(Grouping { by, aggregates }));
-        Node::Select(Box::new(select))
+        Node::Select(Shared::new(select))
     }
 }
 
@@ -237,19 +238,20 @@ impl Select {
     ///
     /// A whole-set aggregate has no grouping columns and always one row, even over no rows,
     /// so nothing moves below it: `COUNT(*)` of an emptied set is a row with 0, not no row.
-    pub(crate) fn filter_grouped(mut self: Box<Self>, predicate: Predicate) -> Node {
-        let by = self.group.as_ref().map(|group| group.by.as_slice());
+    pub(crate) fn filter_grouped(mut select: Shared<Self>, predicate: Predicate) -> Node {
+        let by = select.group.as_ref().map(|group| group.by.as_slice());
         let reads_groups_only = by.is_some_and(|by| {
             let uses = ColumnUse::of(&predicate);
             !by.is_empty() && !uses.incomplete && uses.within(by)
         });
-        if reads_groups_only && let Source::Derived(inner) = &mut self.source {
+        if reads_groups_only && let Source::Derived(inner) = &mut select.source {
             let below = std::mem::replace(inner.as_mut(), Node::Empty);
             **inner = below.filter(predicate);
-            self.notes
+            select
+                .notes
                 .push("filter on grouping columns moved below the grouping".into());
-            return Node::Select(self);
+            return Node::Select(select);
         }
-        Node::Select(self).filtered_outside(predicate, "filter applied to the grouped rows")
+        Node::Select(select).filtered_outside(predicate, "filter applied to the grouped rows")
     }
 }

@@ -6,6 +6,7 @@ mod key;
 pub(crate) mod node;
 mod nullability;
 pub(crate) mod predicate;
+pub(crate) mod shared;
 pub(crate) mod subquery;
 
 use sea_query::{

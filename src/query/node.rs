@@ -5,6 +5,7 @@
 
 use sea_query::{DynIden, Expr, NullOrdering, Order, SelectStatement};
 
+use super::shared::Shared;
 use crate::combine::SetOp;
 use crate::error::Error;
 
@@ -14,9 +15,9 @@ pub enum Node {
     /// The empty set. It renders to no query at all.
     Empty,
     /// One SELECT.
-    Select(Box<Select>),
+    Select(Shared<Select>),
     /// A set operation over two or more branches.
-    Compound(Box<Compound>),
+    Compound(Shared<Compound>),
     /// A misuse found while chaining; it is reported before any SQL is sent.
     Invalid(Misuse),
 }
@@ -66,7 +67,15 @@ pub struct Compound {
     pub(crate) keep_branches: bool,
     /// A key the user declared for the combined rows (`unique_key`).
     pub(crate) unique: Option<Vec<String>>,
+    /// The output columns, read once from the first branch. Every rewrite of a compound
+    /// (pushdown, planning, marking branches) keeps its output columns, so the value never
+    /// goes stale; without it, asking a deep tree for its shape at each level was quadratic.
+    pub(crate) shape: ShapeCache,
 }
+
+/// A compound's [`Shape`], computed on first use and shared by its copies.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ShapeCache(std::sync::OnceLock<Shape>);
 
 /// Where a SELECT reads its rows from.
 #[derive(Debug, Clone)]
@@ -332,11 +341,11 @@ impl Select {
 
 impl Node {
     pub(crate) fn table(table: DynIden) -> Node {
-        Node::Select(Box::new(Select::from_source(Source::Table(table))))
+        Node::Select(Shared::new(Select::from_source(Source::Table(table))))
     }
 
     pub(crate) fn adopted(statement: SelectStatement) -> Node {
-        Node::Select(Box::new(Select::from_source(Source::Adopted(Box::new(
+        Node::Select(Shared::new(Select::from_source(Source::Adopted(Box::new(
             statement,
         )))))
     }
@@ -370,16 +379,23 @@ impl Node {
 
     /// [`wrap`](Self::wrap), as a node.
     pub(crate) fn wrapped(self) -> Node {
-        Node::Select(Box::new(self.wrap()))
+        Node::Select(Shared::new(self.wrap()))
     }
 
     pub(crate) fn shape(&self) -> Shape {
         match self {
             Node::Select(select) => select.shape(),
-            Node::Compound(compound) => compound
-                .branches
-                .first()
-                .map_or(Shape::Unknown, Node::shape),
+            Node::Compound(compound) => {
+                let first = || {
+                    compound
+                        .branches
+                        .first()
+                        .map_or(Shape::Unknown, Node::shape)
+                };
+                let shape = compound.shape.0.get_or_init(first);
+                debug_assert_eq!(*shape, first(), "a compound's output columns changed");
+                shape.clone()
+            }
             Node::Empty | Node::Invalid(_) => Shape::Unknown,
         }
     }

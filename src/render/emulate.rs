@@ -13,6 +13,7 @@ use crate::Dialect;
 use crate::combine::SetKind;
 use crate::error::{Error, Result};
 use crate::query::node::{Compound, Node};
+use crate::query::shared::Shared;
 
 /// The column that numbers the copies of a row in the `ROW_NUMBER()` emulation.
 const COPY_NUMBER: &str = "setql_copy";
@@ -86,7 +87,7 @@ pub(super) fn by_row_number(
             .ok_or(Error::EmptyCombination {
                 operation: compound.op.name(),
             })?;
-        let head = Node::Compound(Box::new(Compound::new(compound.op, init.to_vec())));
+        let head = Node::Compound(Shared::new(Compound::new(compound.op, init.to_vec())));
         left_deep = [head, last.clone()];
         &left_deep
     } else {
