@@ -63,6 +63,7 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
                     keep_branches: compound.keep_branches,
                     unique: compound.unique.clone(),
                     shape: compound.shape.clone(),
+                    lineage: compound.lineage.clone(),
                 })))
             })
         }
@@ -137,7 +138,9 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         slice: compound.slice,
         // The combination's own key, which a declared `unique_key` may name, so that the
         // tie-breakers rendered here are the ones keyset cursors were read under.
-        key: compound.output_key().or_else(|| first.key.clone()),
+        key: compound
+            .output_key_over(branches)
+            .or_else(|| first.key.clone()),
         not_null: first.not_null.clone(),
         notes,
         group: None,
@@ -333,6 +336,7 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         keep_branches: true,
         unique: None,
         shape: Default::default(),
+        lineage: Default::default(),
     })))
 }
 

@@ -547,6 +547,7 @@ impl Compound {
             keep_branches: false,
             unique: None,
             shape: Default::default(),
+            lineage: Default::default(),
         }
     }
 }

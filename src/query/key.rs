@@ -19,25 +19,32 @@ use super::predicate::is_column_named;
 use crate::combine::SetKind;
 
 /// Where one output column's values come from, relative to the source row.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Origin<'n> {
+#[derive(Debug, Clone, PartialEq)]
+enum Origin {
     /// `t.*`: every column of the source row, unchanged.
     Star,
     /// One expression over the source row, the same in every branch.
-    Computed(&'n Expr),
+    Computed(Expr),
     /// Branches compute this column differently.
     Mixed,
 }
 
 /// Every row of a set is a row of `table`, identified by `pk`, with its output columns
 /// computed as `columns` say.
-struct Lineage<'n> {
-    table: &'n DynIden,
-    pk: &'n [String],
-    columns: Vec<(&'n str, Origin<'n>)>,
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lineage {
+    table: DynIden,
+    pk: Vec<String>,
+    columns: Vec<(String, Origin)>,
 }
 
-fn lineage(node: &Node) -> Option<Lineage<'_>> {
+/// A compound's lineage, worked out on first use and shared by its copies: every rewrite of
+/// a compound keeps where its rows come from, and walking a deep tree for it at each level
+/// was quadratic.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LineageCache(std::sync::OnceLock<Option<Lineage>>);
+
+fn lineage(node: &Node) -> Option<Lineage> {
     match node {
         Node::Select(select) => match &select.source {
             Source::Table(table) => {
@@ -45,15 +52,15 @@ fn lineage(node: &Node) -> Option<Lineage<'_>> {
                 let star = select
                     .projection
                     .whole_source
-                    .then_some(("*", Origin::Star));
+                    .then(|| ("*".to_owned(), Origin::Star));
                 let computed = select
                     .projection
                     .columns
                     .iter()
-                    .map(|column| (column.name.as_str(), Origin::Computed(&column.expr)));
+                    .map(|column| (column.name.clone(), Origin::Computed(column.expr.clone())));
                 Some(Lineage {
-                    table,
-                    pk: select.key.as_deref()?,
+                    table: table.clone(),
+                    pk: select.key.clone()?,
                     columns: star.into_iter().chain(computed).collect(),
                 })
             }
@@ -66,17 +73,28 @@ fn lineage(node: &Node) -> Option<Lineage<'_>> {
             }
             Source::Derived(_) | Source::Adopted(_) => None,
         },
-        Node::Compound(compound) => match compound.op.kind {
-            // The rows are rows of the first branch.
-            SetKind::Intersection | SetKind::Difference => lineage(compound.branches.first()?),
-            SetKind::Union => union_lineage(compound),
-        },
+        Node::Compound(compound) => {
+            let worked_out = || match compound.op.kind {
+                // The rows are rows of the first branch.
+                SetKind::Intersection | SetKind::Difference => {
+                    compound.branches.first().and_then(lineage)
+                }
+                SetKind::Union => union_lineage(compound),
+            };
+            let lineage = compound.lineage.0.get_or_init(worked_out);
+            debug_assert_eq!(*lineage, worked_out(), "a compound's lineage changed");
+            lineage.clone()
+        }
         Node::Empty | Node::Invalid(_) => None,
     }
 }
 
-fn union_lineage(compound: &Compound) -> Option<Lineage<'_>> {
-    let (first, rest) = compound.branches.split_first()?;
+fn union_lineage(compound: &Compound) -> Option<Lineage> {
+    union_lineage_of(&compound.branches)
+}
+
+fn union_lineage_of(branches: &[Node]) -> Option<Lineage> {
+    let (first, rest) = branches.split_first()?;
     let mut merged = lineage(first)?;
     for branch in rest {
         let other = lineage(branch)?;
@@ -87,7 +105,7 @@ fn union_lineage(compound: &Compound) -> Option<Lineage<'_>> {
             return None;
         }
         for ((_, origin), (_, theirs)) in merged.columns.iter_mut().zip(other.columns) {
-            *origin = match (*origin, theirs) {
+            *origin = match (std::mem::replace(origin, Origin::Mixed), theirs) {
                 (Origin::Star, Origin::Star) => Origin::Star,
                 // `t.*` lines up only with `t.*`: the positions after it would shift.
                 (Origin::Star, _) | (_, Origin::Star) => return None,
@@ -107,14 +125,14 @@ fn union_lineage(compound: &Compound) -> Option<Lineage<'_>> {
     key_is_shared.then_some(merged)
 }
 
-impl Lineage<'_> {
+impl Lineage {
     /// The source key, then every column the branches compute differently.
     fn key(&self) -> Vec<String> {
         let mixed = self
             .columns
             .iter()
             .filter(|(_, origin)| *origin == Origin::Mixed)
-            .map(|(name, _)| (*name).to_owned());
+            .map(|(name, _)| name.clone());
         self.pk.iter().cloned().chain(mixed).collect()
     }
 }
@@ -139,15 +157,21 @@ impl Select {
 impl Compound {
     /// See [`Node::output_key`].
     pub(crate) fn output_key(&self) -> Option<Vec<String>> {
+        self.output_key_over(&self.branches)
+    }
+
+    /// The key this compound would have over `branches`, an equivalent rewriting of its own
+    /// (its planned branches, say), which may be far cheaper to read than the originals.
+    pub(crate) fn output_key_over(&self, branches: &[Node]) -> Option<Vec<String>> {
         if let Some(declared) = &self.unique {
             return Some(declared.clone());
         }
         match self.op.kind {
             // A union all can hold the same row twice, so nothing identifies a row.
             SetKind::Union if self.op.all => None,
-            SetKind::Union => union_lineage(self).map(|lineage| lineage.key()),
+            SetKind::Union => union_lineage_of(branches).map(|lineage| lineage.key()),
             // Every row is a row of the first branch, so its key still tells rows apart.
-            SetKind::Intersection | SetKind::Difference => self.branches.first()?.output_key(),
+            SetKind::Intersection | SetKind::Difference => branches.first()?.output_key(),
         }
     }
 
@@ -175,7 +199,7 @@ impl Node {
     /// The one table every row of this set is a row of, and that table's declared key: what
     /// an update or delete through the set writes to, row by row.
     pub(crate) fn written_table(&self) -> Option<(DynIden, Vec<String>)> {
-        lineage(self).map(|lineage| (lineage.table.clone(), lineage.pk.to_vec()))
+        lineage(self).map(|lineage| (lineage.table, lineage.pk))
     }
 
     /// Declares the output columns that identify a row of this set.

@@ -2,7 +2,7 @@
 
 mod chain;
 pub(crate) mod grouping;
-mod key;
+pub(crate) mod key;
 pub(crate) mod node;
 mod nullability;
 pub(crate) mod predicate;

@@ -71,6 +71,8 @@ pub struct Compound {
     /// (pushdown, planning, marking branches) keeps its output columns, so the value never
     /// goes stale; without it, asking a deep tree for its shape at each level was quadratic.
     pub(crate) shape: ShapeCache,
+    /// Where the rows come from, for keys (see `key`), kept like `shape`.
+    pub(crate) lineage: super::key::LineageCache,
 }
 
 /// A compound's [`Shape`], computed on first use and shared by its copies.
