@@ -59,6 +59,7 @@ mod paginate;
 mod plan;
 mod query;
 mod render;
+mod set_field;
 
 pub use combine::{DelayedDifference, DelayedIntersection, DelayedUnion};
 pub use dialect::{Capabilities, Dialect, SetOperation, Support};
@@ -66,6 +67,7 @@ pub use error::{Error, Result};
 pub use execute::{Backend, Execute, OnServer};
 pub use paginate::{Cursor, KeysetPage, Page};
 pub use query::{Aggregate, GroupBy, IntoPredicate, QueryChain, QuerySet};
+pub use set_field::{CommaSet, SetMember, set_add, set_contains, set_len, set_remove};
 
 /// sea-query, the SQL builder setql writes with, re-exported so that the expressions and
 /// statements you hand to setql come from the version it was built with.
