@@ -31,6 +31,13 @@
 //! );
 //! ```
 //!
+//! ## Set-valued columns
+//!
+//! A column that holds a set as comma-separated text (django-mysql's `SetCharField`) reads
+//! and binds as a [`CommaSet`], is queried with [`set_contains`] and [`set_len`], and is
+//! changed inside the database by [`set_add`] and [`set_remove`] in an `update`, with one
+//! behaviour on every engine.
+//!
 //! ## Cargo features
 //!
 //! At least one engine feature must be on: `sqlite` (the default), `postgres`, `mysql` (MySQL
