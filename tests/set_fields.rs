@@ -399,6 +399,11 @@ engines!(
             owned(expected),
             "{engine:?} add extra"
         );
+        let holding_extra = sets(&t).filter(set_contains("tags", Expr::col("extra")));
+        let expected: Vec<Row> = [(2, "a,e"), (4, "a,b,c,e"), (6, "c,b,e"), (8, "bb,ab,e")]
+            .map(|(id, tags)| (id, Some(tags.to_owned())))
+            .into();
+        assert_eq!(rows!(pool, holding_extra), expected, "{engine:?}");
         sets(&t)
             .update(pool, [("tags", set_remove("tags", Expr::col("extra")))])
             .await

@@ -27,7 +27,9 @@ use crate::Dialect;
 use crate::error::{Error, Result};
 use crate::set_field::{Member, SetFunction, holds_function, member};
 
-/// `expr` with every set-field function written for `dialect`.
+/// `expr` with every set-field function written for `dialect`. It reaches them through the
+/// expression kinds [`holds_function`] looks into; sea-query keeps a CASE opaque, so a
+/// set-field function inside a CASE of the caller's is sent as its sentinel and fails.
 pub(crate) fn lower(expr: &Expr, dialect: Dialect) -> Result<Expr> {
     let again = |inner: &Expr| lower(inner, dialect).map(Box::new);
     Ok(match expr {
@@ -194,6 +196,8 @@ fn lost(dialect: Dialect) -> Error {
 /// numbered placeholders; SQLite's and MySQL's take `?` in order, so there each `$n` becomes
 /// `?` and its argument is repeated where it is used.
 fn sql(dialect: Dialect, template: &'static str, args: &[&Expr]) -> Expr {
+    // The templates are this module's own and name only their arguments; a NULL stands in
+    // for a missing one rather than a panic.
     let owned = |n: usize| {
         args.get(n.wrapping_sub(1)).map_or_else(
             || Expr::Constant(sea_query::Value::Int(None)),

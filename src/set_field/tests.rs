@@ -270,3 +270,20 @@ fn a_column_resolved_to_an_expression_is_parenthesised_inside_the_sql() {
         r#"SELECT "posts".*, lower(tags) AS "low" FROM "posts" WHERE instr(',' || (lower(tags)) || ',', ',' || 'b' || ',') > 0"#
     );
 }
+
+proptest::proptest! {
+    /// Any set of members without a comma reads back from its text as itself.
+    #[test]
+    fn text_round_trips(members in proptest::collection::btree_set("[^,]{1,6}", 0..8)) {
+        let set: CommaSet<String> = members.clone().into();
+        let read = CommaSet::<String>::parse(&set.to_text().unwrap()).unwrap();
+        proptest::prop_assert_eq!(read.into_inner(), members);
+    }
+
+    #[test]
+    fn integers_round_trip(members in proptest::collection::btree_set(proptest::num::i64::ANY, 0..8)) {
+        let set: CommaSet<i64> = members.clone().into();
+        let read: CommaSet<i64> = set.to_text().unwrap().parse().unwrap();
+        proptest::prop_assert_eq!(read.into_inner(), members);
+    }
+}
