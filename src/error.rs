@@ -165,6 +165,63 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A set member that contains a comma, which separates the members of a comma-separated
+    /// set ([`CommaSet`](crate::CommaSet), `set_contains`, `set_add`, `set_remove`). Nothing is
+    /// sent.
+    #[error("set member {member:?} contains a comma, which separates members")]
+    SetMemberComma {
+        /// The member as given.
+        member: String,
+    },
+
+    /// A set member that is the empty string: a comma-separated set cannot hold it, since
+    /// the empty text is the empty set. Nothing is sent.
+    #[error("a set member is the empty string, which a comma-separated set cannot hold")]
+    SetMemberEmpty,
+
+    /// A [`CommaSet`](crate::CommaSet) with more members than its declared maximum, found
+    /// when it is encoded or turned into a value. Nothing is sent.
+    #[error("a set of {members} members is over its maximum of {max}")]
+    SetTooManyMembers {
+        /// How many members the set has.
+        members: usize,
+        /// The declared maximum (`MAX_MEMBERS`).
+        max: usize,
+    },
+
+    /// A [`CommaSet`](crate::CommaSet) whose comma-separated text is longer than its
+    /// declared maximum, in characters. Nothing is sent.
+    #[error("a set's text of {length} characters is over its maximum of {max}")]
+    SetTooLong {
+        /// The length of the set's text, in characters.
+        length: usize,
+        /// The declared maximum (`MAX_LEN`).
+        max: usize,
+    },
+
+    /// Text read as a [`CommaSet`](crate::CommaSet) that is not a set of its member type:
+    /// an empty member (`"1,,2"`), or a member that does not parse (`"x"` for integers).
+    #[error("{text:?} is not a comma-separated set of {member_type}: {reason}")]
+    InvalidSetText {
+        /// The text that was read.
+        text: String,
+        /// What the members should be, e.g. `i64`.
+        member_type: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A set-field function was given a value that is not one member: a collection (a
+    /// tuple or a list of values), NULL, or a value that is neither text nor an integer.
+    /// Combine one lookup per member instead, e.g. with `or`. Nothing is sent.
+    #[error("{function} takes one member, text or an integer, but was given {found}")]
+    NotOneSetMember {
+        /// The function, e.g. `set_contains`.
+        function: &'static str,
+        /// What it was given, e.g. `a collection of 2 values`.
+        found: String,
+    },
+
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
     NotFound,

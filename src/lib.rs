@@ -31,6 +31,13 @@
 //! );
 //! ```
 //!
+//! ## Set-valued columns
+//!
+//! A column that holds a set as comma-separated text (django-mysql's `SetCharField`) reads
+//! and binds as a [`CommaSet`], is queried with [`set_contains`] and [`set_len`], and is
+//! changed inside the database by [`set_add`] and [`set_remove`] in an `update`, with one
+//! behaviour on every engine.
+//!
 //! ## Cargo features
 //!
 //! At least one engine feature must be on: `sqlite` (the default), `postgres`, `mysql` (MySQL
@@ -60,6 +67,7 @@ mod paginate;
 mod plan;
 mod query;
 mod render;
+mod set_field;
 
 pub use combine::{DelayedDifference, DelayedIntersection, DelayedUnion};
 pub use dialect::{Capabilities, Dialect, SetOperation, Support};
@@ -67,6 +75,7 @@ pub use error::{Error, Result};
 pub use execute::{Backend, Execute, OnServer};
 pub use paginate::{Cursor, KeysetPage, Page};
 pub use query::{Aggregate, GroupBy, IntoPredicate, QueryChain, QuerySet};
+pub use set_field::{CommaSet, SetMember, set_add, set_contains, set_len, set_remove};
 
 /// sea-query, the SQL builder setql writes with, re-exported so that the expressions and
 /// statements you hand to setql come from the version it was built with.

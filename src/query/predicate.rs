@@ -3,11 +3,15 @@
 //! Pushdown needs two facts about a predicate: which column names it reads, and whether
 //! every reference can be rewritten. sea-query keeps some expression kinds opaque (CASE,
 //! function arguments, raw SQL, subqueries), so those make a predicate *opaque*: setql then
-//! only moves it where no rewrite is needed.
+//! only moves it where no rewrite is needed. The set-field functions (`set_contains`, …) are
+//! calls setql builds itself, with plain arguments, so their column is read and renamed like
+//! any other reference.
 
 use std::collections::BTreeSet;
 
 use sea_query::{ColumnRef, Expr, Func};
+
+use crate::set_field::SetFunction;
 
 /// The column names a predicate reads, whether that list is complete, and whether the
 /// references can be rewritten.
@@ -49,8 +53,9 @@ impl ColumnUse {
             }
             Expr::FunctionCall(call) => {
                 call.get_args().iter().for_each(|arg| self.visit(arg));
-                // The arguments can be read but not rebuilt, so renaming inside is impossible.
-                if !call.get_args().is_empty() {
+                // The arguments can be read but not rebuilt, so renaming inside is impossible;
+                // a set-field function is setql's own, with plain arguments, so it can be.
+                if !call.get_args().is_empty() && SetFunction::of(call).is_none() {
                     self.fixed = true;
                 }
             }
@@ -128,6 +133,13 @@ fn rewrite_columns(expr: &Expr, replace: &dyn Fn(&ColumnRef) -> Option<Expr>) ->
         Expr::Unary(op, inner) => Expr::Unary(*op, again(inner)),
         Expr::AsEnum(name, inner) => Expr::AsEnum(name.clone(), again(inner)),
         Expr::Binary(left, op, right) => Expr::Binary(again(left), *op, again(right)),
+        Expr::FunctionCall(call) if SetFunction::of(call).is_some() => Expr::FunctionCall(
+            call.clone().args(
+                call.get_args()
+                    .iter()
+                    .map(|arg| rewrite_columns(arg, replace)),
+            ),
+        ),
         other => other.clone(),
     }
 }
@@ -271,9 +283,10 @@ impl QualifiedUse {
                 items.iter().for_each(|i| self.visit(i, outputs, true))
             }
             Expr::FunctionCall(call) => {
+                let unreachable = unreachable || SetFunction::of(call).is_none();
                 call.get_args()
                     .iter()
-                    .for_each(|i| self.visit(i, outputs, true));
+                    .for_each(|i| self.visit(i, outputs, unreachable));
             }
             Expr::Unary(_, inner) | Expr::AsEnum(_, inner) => {
                 self.visit(inner, outputs, unreachable)

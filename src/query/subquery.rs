@@ -18,8 +18,8 @@ use sea_query::{BinOper, ColumnRef, Expr, ExprTrait};
 
 use super::node::{Misuse, Node, Shape};
 
-/// A WHERE predicate, and the sets its subquery filters read. Shared, because pushdown gives
-/// the same predicate to many branches.
+/// A WHERE predicate, the sets its subquery filters read, and whether it calls set-field
+/// functions. Shared, because pushdown gives the same predicate to many branches.
 #[derive(Debug, Clone)]
 pub(crate) struct Predicate(Arc<Body>);
 
@@ -29,6 +29,11 @@ struct Body {
     /// The sets whose markers `expr` holds. A predicate built from several (by fusion) may
     /// carry more than its `expr` still holds; only the ones it holds are rendered.
     subqueries: Vec<Subquery>,
+    /// Whether `expr` may hold a set-field function (`set_contains`, …), which the renderer
+    /// must write for its engine. Found once, when the predicate is built, so rendering a
+    /// predicate without one costs nothing more. A predicate built from several may say so
+    /// of a part it no longer holds; the renderer then looks and finds nothing.
+    set_functions: bool,
 }
 
 /// A set that a predicate tests membership in, and the marker that stands for it.
@@ -49,9 +54,11 @@ const MARKER_PREFIX: &str = "\u{0}setql:subquery:";
 impl Predicate {
     /// A predicate that reads no set.
     pub(crate) fn new(expr: Expr) -> Self {
+        let set_functions = crate::set_field::holds_function(&expr);
         Predicate(Arc::new(Body {
             expr,
             subqueries: Vec::new(),
+            set_functions,
         }))
     }
 
@@ -59,9 +66,16 @@ impl Predicate {
         Arc::ptr_eq(&a.0, &b.0)
     }
 
-    /// `expr`, a rewriting of this predicate, still reading this predicate's sets.
+    /// `expr`, a rewriting of this predicate, still reading this predicate's sets. A rewrite
+    /// may bring set-field functions in (a computed output column resolved to its
+    /// expression), so `expr` is looked at again.
     pub(crate) fn with_expr(&self, expr: Expr) -> Predicate {
-        Predicate::gathering(expr, [self])
+        let set_functions = self.0.set_functions || crate::set_field::holds_function(&expr);
+        Predicate(Arc::new(Body {
+            expr,
+            subqueries: self.0.subqueries.clone(),
+            set_functions,
+        }))
     }
 
     /// `expr`, built from `parts` (e.g. their OR), reading the sets they read.
@@ -70,14 +84,20 @@ impl Predicate {
         parts: impl IntoIterator<Item = &'p Predicate>,
     ) -> Predicate {
         let mut subqueries: Vec<Subquery> = Vec::new();
+        let mut set_functions = false;
         for part in parts {
+            set_functions |= part.0.set_functions;
             for subquery in &part.0.subqueries {
                 if !subqueries.iter().any(|known| known.id == subquery.id) {
                     subqueries.push(subquery.clone());
                 }
             }
         }
-        Predicate(Arc::new(Body { expr, subqueries }))
+        Predicate(Arc::new(Body {
+            expr,
+            subqueries,
+            set_functions,
+        }))
     }
 
     /// The sets this predicate's markers stand for.
@@ -85,10 +105,16 @@ impl Predicate {
         &self.0.subqueries
     }
 
-    /// The expression of a predicate that reads no set, moved out when nothing else shares
-    /// it; `Err(self)` when it reads sets, which must be rendered first.
+    /// Whether the predicate may call set-field functions, which must be rendered first.
+    pub(crate) fn calls_set_functions(&self) -> bool {
+        self.0.set_functions
+    }
+
+    /// The expression of a predicate that reads no set and calls no set-field function,
+    /// moved out when nothing else shares it; `Err(self)` when it does, since those must be
+    /// rendered first.
     pub(crate) fn into_plain_expr(self) -> Result<Expr, Predicate> {
-        if !self.0.subqueries.is_empty() {
+        if !self.0.subqueries.is_empty() || self.0.set_functions {
             return Err(self);
         }
         Ok(Arc::try_unwrap(self.0).map_or_else(|shared| shared.expr.clone(), |body| body.expr))
@@ -205,6 +231,7 @@ impl Predicate {
         Predicate(Arc::new(Body {
             expr,
             subqueries: vec![subquery],
+            set_functions: false,
         }))
     }
 }

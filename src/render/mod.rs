@@ -13,6 +13,7 @@ mod emulate;
 mod explain;
 mod grouping;
 pub(crate) mod object_set;
+mod set_field;
 mod subquery;
 #[cfg(test)]
 mod tests;
@@ -194,7 +195,10 @@ impl<'c> Renderer<'c> {
             if crate::query::predicate::is_column_named(&column.expr, &column.name) {
                 statement.expr(column.expr.clone());
             } else {
-                let expr = grouping::output_expr(select, column, self.dialect);
+                let mut expr = grouping::output_expr(select, column, self.dialect);
+                if crate::set_field::holds_function(&expr) {
+                    expr = set_field::lower(&expr, self.dialect)?;
+                }
                 statement.expr_as(expr, DynIden::from(column.name.clone()));
             }
         }

@@ -13,12 +13,18 @@ use crate::query::node::{Node, Predicate};
 use crate::query::subquery::{Subquery, marker_id};
 
 impl Renderer<'_> {
-    /// `predicate` as it runs, with every set it reads rendered in place.
+    /// `predicate` as it runs, with every set it reads rendered in place, and its set-field
+    /// functions written for this engine.
     pub(super) fn predicate(&mut self, predicate: &Predicate) -> Result<Expr> {
-        if predicate.subqueries().is_empty() {
-            return Ok(Expr::clone(predicate));
+        let expr = if predicate.subqueries().is_empty() {
+            Expr::clone(predicate)
+        } else {
+            self.with_sets(predicate, predicate.subqueries())?
+        };
+        if predicate.calls_set_functions() {
+            return super::set_field::lower(&expr, self.dialect);
         }
-        self.with_sets(predicate, predicate.subqueries())
+        Ok(expr)
     }
 
     /// `expr` with each marker replaced by its set. Markers sit only where setql put them

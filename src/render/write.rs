@@ -118,6 +118,18 @@ pub(crate) fn render_write(
         Node::Invalid(misuse) => return Err(misuse.clone().into_error(capabilities.dialect())),
         Node::Select(_) | Node::Compound(_) => {}
     }
+    // Set-field functions (`set_add`, …) in the assignments, written for this engine.
+    let lowered;
+    let write = match write {
+        Write::Update(assignments) => {
+            lowered = Write::Update(super::set_field::lower_assignments(
+                assignments,
+                capabilities.dialect(),
+            )?);
+            &lowered
+        }
+        Write::Delete => write,
+    };
     let planned = crate::plan::plan(node);
     if let Node::Select(select) = planned.as_ref().unwrap_or(node)
         && let Source::Table(table) = &select.source
