@@ -19,7 +19,7 @@ mod validate;
 mod write;
 mod writer;
 
-pub(crate) use explain::explain;
+pub(crate) use explain::{PlanNote, explain};
 pub(crate) use write::{Write, WriteStatement, render_write};
 
 use sea_query::{
@@ -88,11 +88,25 @@ fn empty_select() -> SelectStatement {
 
 /// Renders `node` for the server described by `capabilities`, or reports the first misuse.
 pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
+    render_noting(node, capabilities, None)
+}
+
+/// As [`render`], and, when `plan` is given, notes there the planner's decisions in short
+/// form, from the plan this rendering makes anyway.
+pub(crate) fn render_noting(
+    node: &Node,
+    capabilities: &Capabilities,
+    plan: Option<&mut PlanNote>,
+) -> Result<Statement> {
     if matches!(node, Node::Empty) {
         return Ok(Statement::Empty);
     }
     let mut renderer = Renderer::new(capabilities);
-    let statement = match crate::plan::plan(node) {
+    let planned = crate::plan::plan(node);
+    if let Some(plan) = plan {
+        plan.describe(node, planned.as_ref(), capabilities);
+    }
+    let statement = match planned {
         // A fused plan is owned, so its predicates move into the statement uncloned.
         Some(Node::Select(mut select)) if matches!(select.source, Source::Table(_)) => {
             let filters = std::mem::take(&mut select.filters);
@@ -469,14 +483,25 @@ fn orders_by_expression(orders: &[Sort], dialect: Dialect) -> bool {
     dialect == Dialect::MySql && orders.iter().any(|sort| !sort.has_usual_nulls())
 }
 
-/// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
-pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
+/// Renders `SELECT COUNT(*)` over `node`, noting the planner's decisions as
+/// [`render_noting`] does. An ordering is dropped unless a slice depends on it.
+pub(crate) fn render_count(
+    node: &Node,
+    capabilities: &Capabilities,
+    mut plan: Option<&mut PlanNote>,
+) -> Result<Statement> {
     if capabilities.dialect().counts_unions_by_key()
         && let Some(keys) = crate::plan::key_union(node)
     {
-        return render_count(&keys, capabilities);
+        if let Some(plan) = plan.as_deref_mut() {
+            plan.push("counted as a union of keys");
+        }
+        return render_count(&keys, capabilities, plan);
     }
     let planned = crate::plan::plan(node);
+    if let Some(plan) = plan {
+        plan.describe(node, planned.as_ref(), capabilities);
+    }
     let node = planned.as_ref().unwrap_or(node);
     let counted = match node {
         Node::Empty => return Ok(Statement::Empty),

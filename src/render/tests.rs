@@ -73,6 +73,7 @@ fn counting_a_plain_set_counts_in_place() {
             .filter(Expr::col("n").gt(1))
             .node(),
         &Capabilities::new(Dialect::Postgres),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -82,6 +83,7 @@ fn counting_a_plain_set_counts_in_place() {
     let union = super::render_count(
         (n(1) | n(2)).order_by("n", Order::Asc).node(),
         &Capabilities::new(Dialect::Sqlite),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -96,6 +98,7 @@ fn counting_a_plain_set_counts_in_place() {
     let fused_keyed = super::render_count(
         (keyed(1) | keyed(2)).node(),
         &Capabilities::new(Dialect::Sqlite),
+        None,
     )
     .unwrap();
     assert_eq!(
