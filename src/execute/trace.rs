@@ -12,8 +12,8 @@
 //!   plan rendering makes anyway, and only when a subscriber reads the span;
 //! - `rows`: the rows returned, counted (`count`, `exists`) or matched (`update`, `delete`),
 //!   recorded once known: for a stream, when it ends or is dropped; absent after an error;
-//! - `elapsed_ms`: from the first poll, when the statement is about to be sent, to the
-//!   result (for a stream, to its end).
+//! - `elapsed_us`: microseconds from the first poll, when the statement is about to be sent,
+//!   to the result (for a stream, to its end).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -50,7 +50,7 @@ impl Trace {
             sql = Empty,
             plan = Empty,
             rows = Empty,
-            elapsed_ms = Empty,
+            elapsed_us = Empty,
         );
         Trace { span }
     }
@@ -168,8 +168,8 @@ impl Trace {
         if let Some(rows) = rows {
             self.span.record("rows", rows);
         }
-        let elapsed = started.elapsed().as_secs_f64() * 1_000.0;
-        self.span.record("elapsed_ms", elapsed);
+        let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.span.record("elapsed_us", elapsed);
     }
 }
 
