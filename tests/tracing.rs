@@ -195,6 +195,22 @@ engines!(
             assert!(plan.starts_with("fused 2 branches"), "{plan}");
         }
 
+        // A set nested in a filter: planned where it is rendered, and noted in the same span.
+        let owners = |n: i32| table().filter(Expr::col("n").gt(n)).columns(["owner"]);
+        let nested = table().filter_in(
+            "owner",
+            &(owners(0) & owners(4)).filter(Expr::col("owner").eq(SECRET)),
+        );
+        let (rows, span) = capture.one(|| nested.fetch_all::<_, Row>(pool)).await;
+        assert_eq!(rows.unwrap().len(), 3);
+        check(&span, "fetch_all", engine);
+        sql_with_placeholder(&span, engine);
+        assert_eq!(
+            span.field("plan"),
+            Some("filter reads a set (intersection of 2; 1 filter pushed into 2 branches)"),
+            "{span:?}"
+        );
+
         let ordered = mine().order_by("n", Order::Asc);
         let (row, span) = capture.one(|| ordered.first::<_, Row>(pool)).await;
         assert_eq!(row.unwrap().map(|r| r.2), Some(1));

@@ -37,6 +37,13 @@ use trace::Trace;
 /// [`Capabilities`] with [`on`](Self::on) ([`OnServer`]). The trait is implemented for them
 /// and no other type, and is in the prelude.
 ///
+/// # Tracing
+/// Each call emits exactly one `setql.execute` span at DEBUG level, whatever the method:
+/// `method`, `dialect`, `sql` (with placeholders, never the bound values), `plan` (the
+/// planner's decisions in short form, e.g. `union of 2; 1 filter pushed into 2 branches`,
+/// written only when a subscriber reads the span), `rows` (returned, counted or matched;
+/// for a stream, when it ends or is dropped) and `elapsed_us`.
+///
 /// # What runs
 /// A method sends the set's own SQL, the SQL [`to_sql`](crate::QueryChain::to_sql) shows,
 /// with what the method needs added: `first`, `last` and the pages order an unordered set

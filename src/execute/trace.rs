@@ -96,7 +96,9 @@ impl Trace {
         let counted = statement::prepare(target, target.node(), true, None);
         let mut plan = self.plan_note();
         let rows = statement::prepare(target, window, false, plan.as_mut());
-        if let (Ok(Some(counted)), Ok(Some(rows))) = (&counted, &rows) {
+        if let (Ok(Some(counted)), Ok(Some(rows))) = (&counted, &rows)
+            && !self.span.is_disabled()
+        {
             self.record_sql(&format!("{}; {}", counted.sql, rows.sql));
         }
         self.record_plan(&rows, plan);

@@ -96,15 +96,16 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
 pub(crate) fn render_noting(
     node: &Node,
     capabilities: &Capabilities,
-    plan: Option<&mut PlanNote>,
+    mut plan: Option<&mut PlanNote>,
 ) -> Result<Statement> {
     if matches!(node, Node::Empty) {
         return Ok(Statement::Empty);
     }
     let mut renderer = Renderer::new(capabilities);
     let planned = crate::plan::plan(node);
-    if let Some(plan) = plan {
+    if let Some(plan) = plan.as_deref_mut() {
         plan.describe(node, planned.as_ref(), capabilities);
+        renderer.plan = Some(std::mem::take(plan));
     }
     let statement = match planned {
         // A fused plan is owned, so its predicates move into the statement uncloned.
@@ -123,6 +124,7 @@ pub(crate) fn render_noting(
         Some(planned) => renderer.node(&planned)?,
         None => renderer.node(node)?,
     };
+    renderer.hand_back(plan);
     Ok(renderer.finish(statement))
 }
 
@@ -136,6 +138,9 @@ struct Renderer<'c> {
     /// Whether the sets of subquery filters must be materialized: they are in the WHERE of
     /// a write on MySQL, which refuses a subquery reading the written table (error 1093).
     materialized_sets: bool,
+    /// The planner's decisions, when the caller asked for them: the sets that subquery
+    /// filters read are planned while rendering, and noted here.
+    plan: Option<PlanNote>,
 }
 
 impl<'c> Renderer<'c> {
@@ -146,6 +151,14 @@ impl<'c> Renderer<'c> {
             derived_tables: 0,
             all_markers: false,
             materialized_sets: false,
+            plan: None,
+        }
+    }
+
+    /// Returns the decisions noted while rendering to the caller's `plan`.
+    fn hand_back(&mut self, plan: Option<&mut PlanNote>) {
+        if let (Some(plan), Some(noted)) = (plan, self.plan.take()) {
+            *plan = noted;
         }
     }
 
@@ -499,8 +512,10 @@ pub(crate) fn render_count(
         return render_count(&keys, capabilities, plan);
     }
     let planned = crate::plan::plan(node);
-    if let Some(plan) = plan {
+    let mut renderer = Renderer::new(capabilities);
+    if let Some(plan) = plan.as_deref_mut() {
         plan.describe(node, planned.as_ref(), capabilities);
+        renderer.plan = Some(std::mem::take(plan));
     }
     let node = planned.as_ref().unwrap_or(node);
     let counted = match node {
@@ -509,7 +524,6 @@ pub(crate) fn render_count(
         Node::Compound(compound) if compound.slice.is_sliced() => node.clone(),
         other => other.clone().clear_order_by(),
     };
-    let mut renderer = Renderer::new(capabilities);
     let count_all = Expr::cust("COUNT(*)");
     // A plain SELECT over a table is counted in place; anything else is counted as a
     // derived table, since its columns, DISTINCT or slice decide what a row is.
@@ -525,6 +539,7 @@ pub(crate) fn render_count(
             bare.projection.columns.clear();
             let mut statement = renderer.select(&bare)?;
             statement.clear_selects().expr(count_all);
+            renderer.hand_back(plan);
             return Ok(renderer.finish(statement));
         }
     }
@@ -535,5 +550,6 @@ pub(crate) fn render_count(
         .expr(count_all)
         .from_subquery(inner, alias)
         .to_owned();
+    renderer.hand_back(plan);
     Ok(renderer.finish(statement))
 }

@@ -125,19 +125,21 @@ pub(crate) fn render_write(
         && let Source::Table(table) = &select.source
         && is_plain(select)
     {
-        if let Some(plan) = plan {
-            plan.push("written in place");
-            plan.describe(node, planned.as_ref(), capabilities);
-        }
         // Subquery filters render their sets here, and on MySQL materialized, since a set
         // may read the table being written.
         let mut renderer = super::Renderer::new(capabilities);
         renderer.materialized_sets = capabilities.dialect() == Dialect::MySql;
+        if let Some(plan) = plan.as_deref_mut() {
+            plan.push("written in place");
+            plan.describe(node, planned.as_ref(), capabilities);
+            renderer.plan = Some(std::mem::take(plan));
+        }
         let filters = select
             .filters
             .iter()
             .map(|filter| renderer.predicate(filter))
             .collect::<Result<Vec<_>>>()?;
+        renderer.hand_back(plan);
         return Ok(statement(
             write,
             table.clone(),
