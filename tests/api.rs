@@ -415,3 +415,38 @@ engines!(
         }
     }
 );
+
+engines!(
+    a_request_past_its_timeout_is_a_503_and_the_pool_lives_on,
+    |pool, engine| {
+        let service = Service::start(db::Pool::from(pool.clone())).await;
+        let state = AppState::new(service.pool.clone(), &service.tables);
+        let hurried = Service {
+            app: routes::router(state, Duration::from_millis(200)),
+            pool: service.pool.clone(),
+            tables: service.tables.clone(),
+        };
+        // With every connection taken, a request waits for one until its timeout cuts it off.
+        let mut taken = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            taken.push(pool.acquire().await.expect("a connection"));
+        }
+        for path in ["/feed?author=ana", "/feed?cursor=", "/feed/count"] {
+            let (status, body) = hurried.raw(path).await;
+            assert_eq!(
+                status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{engine:?} GET {path}: {body}"
+            );
+            assert!(body.contains("the request took too long"), "{body}");
+        }
+        // Once they are back, the pool serves again.
+        drop(taken);
+        let page = service.page("/feed?author=ana&per_page=100").await;
+        assert_eq!(
+            page.items,
+            expected(|item| item.author == "ana"),
+            "{engine:?}"
+        );
+    }
+);

@@ -33,6 +33,7 @@ mod routes;
 mod seed;
 mod sets;
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use axum::Router;
@@ -67,10 +68,12 @@ const DEMO: [(&str, StatusCode); 7] = [
 async fn main() -> ExitCode {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,setql=debug"));
+    // A span's fields are complete when it closes: that is when the log prints it.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(FmtSpan::CLOSE)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
