@@ -4,14 +4,12 @@
 mod common;
 
 // The example's modules, shared rather than copied. Each is mounted at the crate root, as
-// in the example, and some of their items only the example's `main` uses.
-#[allow(dead_code)]
+// in the example; reading the environment and naming tables by prefix are `main`'s alone.
 #[path = "../examples/api/client.rs"]
 mod client;
 #[allow(dead_code)]
 #[path = "../examples/api/config.rs"]
 mod config;
-#[allow(dead_code)]
 #[path = "../examples/api/db.rs"]
 mod db;
 #[path = "../examples/api/error.rs"]

@@ -54,6 +54,9 @@ impl Config {
             return Err("API_POOL_SIZE must be at least 1".to_owned());
         }
         let timeout = Duration::from_millis(number("API_REQUEST_TIMEOUT_MS", 5_000)?);
+        if timeout.is_zero() {
+            return Err("API_REQUEST_TIMEOUT_MS must be at least 1".to_owned());
+        }
         let url = var("DATABASE_URL").unwrap_or_else(|| "sqlite::memory:".to_owned());
         let mut config = Config::new(&url, pool_size, timeout);
         if let Some(addr) = var("API_ADDR") {

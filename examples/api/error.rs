@@ -11,7 +11,7 @@ use tower::BoxError;
 pub(crate) enum ApiError {
     /// A query parameter that cannot be used: 400, naming it.
     BadParameter { parameter: String, message: String },
-    /// No such route: 404.
+    /// Nothing at this path: 404.
     NotFound,
     /// No database connection in time, or the request ran out of time: 503, worth retrying.
     Unavailable { reason: &'static str },
