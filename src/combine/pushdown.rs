@@ -21,6 +21,14 @@ use crate::query::node::{Compound, Node, Predicate, Shape};
 use crate::query::predicate::{ColumnUse, output_column, rename_columns};
 use crate::query::shared::Shared;
 
+/// The notes a compound carries for each filter pushed into it, which `explain` reads to
+/// count them.
+pub(crate) const PUSHED_INTO_EVERY: &str = "filter pushed into every branch";
+pub(crate) const PUSHED_RENAMED: &str =
+    "filter pushed into every branch, renamed to each branch's columns";
+pub(crate) const PUSHED_INTO_FIRST: &str =
+    "filter pushed into the first branch only: it reads columns outside the output";
+
 /// The compound with its pending filters moved where each would have gone had it been pushed
 /// when written. Filters, ordering and slicing of unsliced rows commute, so the ordering and
 /// slice are applied after them, to whatever node the filters leave.
@@ -57,14 +65,9 @@ fn filter(mut compound: Compound, predicate: Predicate) -> Node {
     compound
         .notes
         .push(match (targets == compound.branches.len(), renamed) {
-            (true, false) => "filter pushed into every branch".into(),
-            (true, true) => {
-                "filter pushed into every branch, renamed to each branch's columns".into()
-            }
-            (false, _) => {
-                "filter pushed into the first branch only: it reads columns outside the output"
-                    .into()
-            }
+            (true, false) => PUSHED_INTO_EVERY.into(),
+            (true, true) => PUSHED_RENAMED.into(),
+            (false, _) => PUSHED_INTO_FIRST.into(),
         });
     for (slot, predicate) in compound.branches.iter_mut().zip(per_branch).take(targets) {
         let branch = std::mem::replace(slot, Node::Empty);

@@ -1,29 +1,30 @@
 //! Reading a keyset page: the rows, and the cursors read from the rows at its edges.
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
 
 use super::backend::Backend;
 use super::on_server::Target;
-use super::statement::{Prepared, prepare};
+use super::statement::Prepared;
+use super::trace::Trace;
 use crate::error::{Error, Result};
 use crate::paginate::{Cursor, KeysetPage};
 use crate::query::node::{Sort, SortKey};
 
+/// Renders the page (recorded under `trace`) and returns the future that reads it.
 pub(super) fn page<'e, 'c: 'e, E, R>(
+    trace: &Trace,
     target: &(impl Target + ?Sized),
     cursor: Option<&Cursor>,
     per_page: u64,
     forward: bool,
     executor: E,
-) -> BoxFuture<'e, Result<KeysetPage<R>>>
+) -> impl Future<Output = Result<KeysetPage<R>>> + Send + 'e
 where
     E: Executor<'c> + 'e,
     E::Database: Backend,
     R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
 {
-    let planned = plan::<E::Database>(target, cursor, per_page, forward);
+    let planned = plan::<E::Database>(trace, target, cursor, per_page, forward);
     let had_cursor = cursor.is_some();
     async move {
         let (prepared, order) = planned?;
@@ -35,7 +36,6 @@ where
             });
         };
         let failed = |source| Error::query(&sql, source);
-        tracing::debug!(sql = %sql, "setql.keyset_page");
         let mut rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
             .fetch_all(executor)
             .await
@@ -69,13 +69,13 @@ where
             previous,
         })
     }
-    .boxed()
 }
 
 /// The statement for one page (read backwards for `page_before`), and the ordering its
 /// cursors are read under.
 #[allow(clippy::type_complexity)]
 fn plan<DB: Backend>(
+    trace: &Trace,
     target: &(impl Target + ?Sized),
     cursor: Option<&Cursor>,
     per_page: u64,
@@ -94,7 +94,7 @@ fn plan<DB: Backend>(
         node = node.reverse_order();
     }
     let node = node.limit(per_page.saturating_add(1));
-    Ok((prepare::<DB>(target, &node, false)?, order))
+    Ok((trace.prepare::<DB>(target, &node, false)?, order))
 }
 
 fn cursor_of<DB: Backend>(row: &DB::Row, order: &[Sort]) -> Result<Cursor> {

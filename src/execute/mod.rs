@@ -9,6 +9,7 @@ mod keyset;
 mod on_server;
 pub(crate) mod raw;
 mod statement;
+mod trace;
 mod write;
 
 pub use backend::Backend;
@@ -18,15 +19,12 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
 use sqlx::{Acquire, AssertSqlSafe, ColumnIndex, Database, Decode, Executor, FromRow, Type};
-use tracing::Instrument;
 
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
 use on_server::Target;
-use statement::{
-    Prepared, count_prepared, fetch_all_prepared, fetch_optional_prepared, prepare, prepare_scalar,
-    scalar_of,
-};
+use statement::{Prepared, count_prepared, fetch_all_prepared, fetch_optional_prepared, scalar_of};
+use trace::Trace;
 
 /// Execution for every query set, over any sqlx executor of a supported database:
 /// `&Pool`, `&mut PoolConnection`, `&mut Transaction`, or a connection.
@@ -39,6 +37,13 @@ use statement::{
 /// [`DelayedDifference`](crate::DelayedDifference), and a set bound to one server's
 /// [`Capabilities`] with [`on`](Self::on) ([`OnServer`]). The trait is implemented for them
 /// and no other type, and is in the prelude.
+///
+/// # Tracing
+/// Each call emits exactly one `setql.execute` span at DEBUG level, whatever the method:
+/// `method`, `dialect`, `sql` (with placeholders, never the bound values), `plan` (the
+/// planner's decisions in short form, e.g. `union of 2; 1 filter pushed into 2 branches`,
+/// written only when a subscriber reads the span), `rows` (returned, counted or matched;
+/// for a stream, when it ends or is dropped) and `elapsed_us`.
 ///
 /// # What runs
 /// A method sends the set's own SQL, the SQL [`to_sql`](crate::QueryChain::to_sql) shows,
@@ -116,7 +121,10 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        fetch_all_prepared(prepare(self, self.node(), false), executor)
+        let trace = Trace::new("fetch_all", E::Database::DIALECT);
+        let prepared = trace.prepare(self, self.node(), false);
+        let rows = async move { fetch_all_prepared(prepared?, executor).await };
+        trace.run(rows, |rows| trace::count(rows)).boxed()
     }
 
     /// The rows as a stream, fetched as they are read.
@@ -128,15 +136,15 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        match prepare::<E::Database>(self, self.node(), false) {
+        let trace = Trace::new("fetch", E::Database::DIALECT);
+        match trace.prepare::<E::Database>(self, self.node(), false) {
             Err(error) => stream::once(async { Err(error) }).boxed(),
-            Ok(None) => stream::empty().boxed(),
+            Ok(None) => trace.stream(stream::empty()).boxed(),
             Ok(Some(Prepared { sql, arguments })) => {
-                tracing::debug!(sql = %sql, "setql.fetch");
-                sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
+                let rows = sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
                     .fetch(executor)
-                    .map_err(move |source| Error::query(&sql, source))
-                    .boxed()
+                    .map_err(move |source| Error::query(&sql, source));
+                trace.stream(rows).boxed()
             }
         }
     }
@@ -151,7 +159,10 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        fetch_optional_prepared(prepare(self, self.node(), false), executor)
+        let trace = Trace::new("fetch_optional", E::Database::DIALECT);
+        let prepared = trace.prepare(self, self.node(), false);
+        let row = async move { fetch_optional_prepared(prepared?, executor).await };
+        trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
     /// The first row the database returns.
@@ -164,8 +175,13 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        let row = fetch_optional_prepared(prepare(self, self.node(), false), executor);
-        async move { row.await?.ok_or(Error::NotFound) }.boxed()
+        let trace = Trace::new("fetch_one", E::Database::DIALECT);
+        let prepared = trace.prepare(self, self.node(), false);
+        let row = async move {
+            let row = fetch_optional_prepared(prepared?, executor).await?;
+            row.ok_or(Error::NotFound)
+        };
+        trace.run(row, |_| 1).boxed()
     }
 
     /// The first row in the set's order; an unordered set is ordered by its declared key,
@@ -181,7 +197,10 @@ pub trait Execute: Target {
     {
         // limit composes with any slice already there, so this is the window's first row.
         let node = self.node().clone().ensure_ordered().limit(1);
-        fetch_optional_prepared(prepare(self, &node, false), executor)
+        let trace = Trace::new("first", E::Database::DIALECT);
+        let prepared = trace.prepare(self, &node, false);
+        let row = async move { fetch_optional_prepared(prepared?, executor).await };
+        trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
     /// The last row in the set's order, chosen as [`first`](Self::first) chooses.
@@ -200,7 +219,10 @@ pub trait Execute: Target {
             .ensure_ordered()
             .reverse_order()
             .limit(1);
-        fetch_optional_prepared(prepare(self, &node, false), executor)
+        let trace = Trace::new("last", E::Database::DIALECT);
+        let prepared = trace.prepare(self, &node, false);
+        let row = async move { fetch_optional_prepared(prepared?, executor).await };
+        trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
     /// Exactly one row. At most [`Error::GET_LIMIT`]` + 1` rows are read, so a set that
@@ -217,13 +239,13 @@ pub trait Execute: Target {
     {
         // limit composes with any slice already there: the cap applies to the set's rows.
         let capped = self.node().clone().limit(Error::GET_LIMIT + 1);
-        let prepared = prepare::<E::Database>(self, &capped, false);
-        async move {
+        let trace = Trace::new("get", E::Database::DIALECT);
+        let prepared = trace.prepare::<E::Database>(self, &capped, false);
+        let row = async move {
             let Some(Prepared { sql, arguments }) = prepared? else {
                 return Err(Error::NotFound);
             };
             let failed = |source| Error::query(&sql, source);
-            tracing::debug!(sql = %sql, "setql.get");
             // One statement, so any executor works (a `&mut` connection cannot run two): the
             // first row is decoded and the rest are only counted, for the error.
             let mut rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments).fetch(executor);
@@ -242,8 +264,8 @@ pub trait Execute: Target {
                 }),
                 count => Err(Error::MultipleRows { count, exact: true }),
             }
-        }
-        .boxed()
+        };
+        trace.run(row, |_| 1).boxed()
     }
 
     /// The values of the set's one output column, like sqlx's `query_scalar`:
@@ -260,20 +282,19 @@ pub trait Execute: Target {
         T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
         usize: ColumnIndex<<E::Database as Database>::Row>,
     {
-        let prepared = prepare_scalar::<E::Database>(self);
-        async move {
+        let trace = Trace::new("fetch_scalars", E::Database::DIALECT);
+        let prepared = trace.prepare_scalar::<E::Database>(self);
+        let values = async move {
             let Some(Prepared { sql, arguments }) = prepared? else {
                 return Ok(Vec::new());
             };
-            let span = tracing::debug_span!("setql.fetch_scalars", sql = %sql);
             let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
                 .fetch_all(executor)
-                .instrument(span)
                 .await
                 .map_err(|source| Error::query(&sql, source))?;
             rows.iter().map(|row| scalar_of(row, &sql)).collect()
-        }
-        .boxed()
+        };
+        trace.run(values, |values| trace::count(values)).boxed()
     }
 
     /// The one output column of the first row the database returns.
@@ -288,8 +309,10 @@ pub trait Execute: Target {
         T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
         usize: ColumnIndex<<E::Database as Database>::Row>,
     {
-        let value = self.fetch_optional_scalar(executor);
-        async move { value.await?.ok_or(Error::NotFound) }.boxed()
+        let trace = Trace::new("fetch_scalar", E::Database::DIALECT);
+        let value = optional_scalar(&trace, self, executor);
+        let value = async move { value.await?.ok_or(Error::NotFound) };
+        trace.run(value, |_| 1).boxed()
     }
 
     /// The one output column of the first row the database returns, or `None`.
@@ -306,20 +329,9 @@ pub trait Execute: Target {
         T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
         usize: ColumnIndex<<E::Database as Database>::Row>,
     {
-        let prepared = prepare_scalar::<E::Database>(self);
-        async move {
-            let Some(Prepared { sql, arguments }) = prepared? else {
-                return Ok(None);
-            };
-            let span = tracing::debug_span!("setql.fetch_optional_scalar", sql = %sql);
-            let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-                .fetch_optional(executor)
-                .instrument(span)
-                .await
-                .map_err(|source| Error::query(&sql, source))?;
-            row.as_ref().map(|row| scalar_of(row, &sql)).transpose()
-        }
-        .boxed()
+        let trace = Trace::new("fetch_optional_scalar", E::Database::DIALECT);
+        let value = optional_scalar(&trace, self, executor);
+        trace.run(value, |value| u64::from(value.is_some())).boxed()
     }
 
     /// Page `number` (from 1) of `per_page` rows, with the total count. An unordered set is
@@ -347,15 +359,15 @@ pub trait Execute: Target {
         R: for<'r> FromRow<'r, <A::Database as Database>::Row> + Send + Unpin + 'e,
     {
         let requested = crate::paginate::check_request(number, per_page);
-        let counted = prepare(self, self.node(), true);
         let window = self
             .node()
             .clone()
             .ensure_ordered()
             .offset(crate::paginate::offset(number, per_page))
             .limit(per_page);
-        let rows = prepare(self, &window, false);
-        async move {
+        let trace = Trace::new("page", A::Database::DIALECT);
+        let (counted, rows) = trace.prepare_page(self, &window);
+        let page = async move {
             requested?;
             let (counted, rows) = (counted?, rows?);
             // A set that is empty by construction needs no connection at all.
@@ -369,9 +381,9 @@ pub trait Execute: Target {
                 });
             }
             let mut connection = executor.acquire().await?;
-            let total = count_prepared(Ok(counted), &mut *connection).await?;
+            let total = count_prepared(counted, &mut *connection).await?;
             let num_pages = crate::paginate::num_pages(total, number, per_page)?;
-            let items = fetch_all_prepared(Ok(rows), &mut *connection).await?;
+            let items = fetch_all_prepared(rows, &mut *connection).await?;
             Ok(crate::Page {
                 items,
                 number,
@@ -379,8 +391,8 @@ pub trait Execute: Target {
                 total,
                 num_pages,
             })
-        }
-        .boxed()
+        };
+        trace.run(page, |page| trace::count(&page.items)).boxed()
     }
 
     /// The page of `per_page` rows after `cursor` (the first page when `None`), in the set's
@@ -406,7 +418,9 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        keyset::page(self, cursor, per_page, true, executor)
+        let trace = Trace::new("page_after", E::Database::DIALECT);
+        let page = keyset::page(&trace, self, cursor, per_page, true, executor);
+        trace.run(page, |page| trace::count(&page.items)).boxed()
     }
 
     /// The page of `per_page` rows just before `cursor`, in the set's order.
@@ -424,7 +438,9 @@ pub trait Execute: Target {
         E::Database: Backend,
         R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
     {
-        keyset::page(self, Some(cursor), per_page, false, executor)
+        let trace = Trace::new("page_before", E::Database::DIALECT);
+        let page = keyset::page(&trace, self, Some(cursor), per_page, false, executor);
+        trace.run(page, |page| trace::count(&page.items)).boxed()
     }
 
     /// Whether the set has any row; reads at most one.
@@ -437,8 +453,10 @@ pub trait Execute: Target {
         E::Database: Backend,
     {
         let node = self.node().clone().limit(1);
-        let counted = count_prepared(prepare(self, &node, true), executor);
-        async move { Ok(counted.await? > 0) }.boxed()
+        let trace = Trace::new("exists", E::Database::DIALECT);
+        let prepared = trace.prepare(self, &node, true);
+        let exists = async move { Ok(count_prepared(prepared?, executor).await? > 0) };
+        trace.run(exists, |exists| u64::from(*exists)).boxed()
     }
 
     /// The number of rows, counted in the database; a slice is respected.
@@ -450,7 +468,10 @@ pub trait Execute: Target {
         E: Executor<'c> + 'e,
         E::Database: Backend,
     {
-        count_prepared(prepare(self, self.node(), true), executor)
+        let trace = Trace::new("count", E::Database::DIALECT);
+        let prepared = trace.prepare(self, self.node(), true);
+        let count = async move { count_prepared(prepared?, executor).await };
+        trace.run(count, |count| *count).boxed()
     }
 
     /// Updates exactly the rows of this set, assigning each column its expression (read from
@@ -491,7 +512,9 @@ pub trait Execute: Target {
         C: sea_query::IntoIden,
         V: Into<sea_query::Expr>,
     {
-        write::run(self, &write::assignments(assignments), executor)
+        let trace = Trace::new("update", E::Database::DIALECT);
+        let matched = write::run(&trace, self, &write::assignments(assignments), executor);
+        trace.run(matched, |matched| *matched).boxed()
     }
 
     /// Deletes exactly the rows of this set, chosen as [`update`](Self::update) chooses them,
@@ -504,7 +527,9 @@ pub trait Execute: Target {
         E: Executor<'c> + 'e,
         E::Database: Backend,
     {
-        write::run(self, &crate::render::Write::Delete, executor)
+        let trace = Trace::new("delete", E::Database::DIALECT);
+        let matched = write::run(&trace, self, &crate::render::Write::Delete, executor);
+        trace.run(matched, |matched| *matched).boxed()
     }
 
     /// The SQL [`update`](Self::update) sends on `dialect`, with values inlined; empty for a
@@ -518,7 +543,7 @@ pub trait Execute: Target {
         C: sea_query::IntoIden,
         V: Into<sea_query::Expr>,
     {
-        let statement = write::render_for(self, &write::assignments(assignments), dialect)?;
+        let statement = write::render_for(self, &write::assignments(assignments), dialect, None)?;
         Ok(statement.to_string(dialect).unwrap_or_default())
     }
 
@@ -528,9 +553,34 @@ pub trait Execute: Target {
     /// # Errors
     /// As [`update`](Self::update), before anything is sent.
     fn delete_sql(&self, dialect: crate::Dialect) -> Result<String> {
-        let statement = write::render_for(self, &crate::render::Write::Delete, dialect)?;
+        let statement = write::render_for(self, &crate::render::Write::Delete, dialect, None)?;
         Ok(statement.to_string(dialect).unwrap_or_default())
     }
 }
 
 impl<T: Target> Execute for T {}
+
+/// The one column of the first row, rendered and recorded under `trace`.
+fn optional_scalar<'e, 'c: 'e, E, T>(
+    trace: &Trace,
+    target: &(impl Target + ?Sized),
+    executor: E,
+) -> impl Future<Output = Result<Option<T>>> + Send + 'e
+where
+    E: Executor<'c> + 'e,
+    E::Database: Backend,
+    T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
+    usize: ColumnIndex<<E::Database as Database>::Row>,
+{
+    let prepared = trace.prepare_scalar::<E::Database>(target);
+    async move {
+        let Some(Prepared { sql, arguments }) = prepared? else {
+            return Ok(None);
+        };
+        let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+            .fetch_optional(executor)
+            .await
+            .map_err(|source| Error::query(&sql, source))?;
+        row.as_ref().map(|row| scalar_of(row, &sql)).transpose()
+    }
+}

@@ -3,6 +3,7 @@
 use sqlx::{AssertSqlSafe, Executor};
 
 use super::backend::{Backend, Bound, private::Sealed as _};
+use super::trace::Trace;
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
 use crate::query::QueryChain;
@@ -98,12 +99,17 @@ impl Capabilities {
         E::Database: Backend,
     {
         let sql = E::Database::DIALECT.version_query();
+        let trace = Trace::new("detect", E::Database::DIALECT);
+        trace.record_sql(sql);
         let no_values = Bound(E::Database::arguments(sea_query::Values(Vec::new())));
-        let row = sqlx::query_with(AssertSqlSafe(sql), no_values)
-            .fetch_one(executor)
-            .await
-            .map_err(|source| Error::query(sql, source))?;
-        let version = E::Database::read_text(&row).map_err(|source| Error::query(sql, source))?;
+        let version = async move {
+            let row = sqlx::query_with(AssertSqlSafe(sql), no_values)
+                .fetch_one(executor)
+                .await
+                .map_err(|source| Error::query(sql, source))?;
+            E::Database::read_text(&row).map_err(|source| Error::query(sql, source))
+        };
+        let version = trace.run(version, |_| 1).await?;
         Ok(Capabilities::new(E::Database::DIALECT).with_server_version(&version))
     }
 }

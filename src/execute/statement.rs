@@ -1,23 +1,21 @@
 //! A statement ready to send, and running it: rendering for the executor's engine, binding,
 //! and reading rows, counts and single columns back, with the SQL in every error.
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use sqlx::{
     AssertSqlSafe, Column as _, ColumnIndex, Database, Decode, Executor, FromRow, Row as _, Type,
 };
-use tracing::Instrument;
 
 use super::backend::{Backend, Bound, private::Sealed as _};
 use super::on_server::Target;
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
 use crate::query::node::{Node, Shape};
-use crate::render::{self, Statement};
+use crate::render::{self, PlanNote, Statement};
 
 /// Renders the set as it is, after checking that its output can be one column.
 pub(super) fn prepare_scalar<DB: Backend>(
     target: &(impl Target + ?Sized),
+    plan: Option<&mut PlanNote>,
 ) -> Result<Option<Prepared<DB>>> {
     let node = target.node();
     let output = match node.shape() {
@@ -27,7 +25,7 @@ pub(super) fn prepare_scalar<DB: Backend>(
                 .chain(extras)
                 .collect()
         }
-        _ => return prepare(target, node, false),
+        _ => return prepare(target, node, false, plan),
     };
     Err(Error::NotOneColumn { output })
 }
@@ -56,11 +54,12 @@ pub(super) struct Prepared<DB: Database> {
 }
 
 /// Renders `node` (counted, or as it is) for `DB` on the target's server, or `None` when
-/// there is nothing to run.
+/// there is nothing to run; notes the planner's decisions in `plan` when given.
 pub(super) fn prepare<DB: Backend>(
     target: &(impl Target + ?Sized),
     node: &Node,
     counted: bool,
+    plan: Option<&mut PlanNote>,
 ) -> Result<Option<Prepared<DB>>> {
     let capabilities = match target.capabilities() {
         None => &Capabilities::new(DB::DIALECT),
@@ -73,9 +72,9 @@ pub(super) fn prepare<DB: Backend>(
         }
     };
     let statement: Statement = if counted {
-        render::render_count(node, capabilities)?
+        render::render_count(node, capabilities, plan)?
     } else {
-        render::render(node, capabilities)?
+        render::render_noting(node, capabilities, plan)?
     };
     if statement.is_empty() {
         return Ok(None);
@@ -87,73 +86,79 @@ pub(super) fn prepare<DB: Backend>(
     }))
 }
 
+/// Every row of a prepared statement; none for a set that is empty by construction.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "the `Send` bound is proven here, for any executor; an `async fn` leaves it to each caller, which `page` cannot prove through its higher-ranked connection bound"
+)]
 pub(super) fn fetch_all_prepared<'e, 'c: 'e, E, R>(
-    prepared: Result<Option<Prepared<E::Database>>>,
+    prepared: Option<Prepared<E::Database>>,
     executor: E,
-) -> BoxFuture<'e, Result<Vec<R>>>
+) -> impl Future<Output = Result<Vec<R>>> + Send + 'e
 where
     E: Executor<'c> + 'e,
     E::Database: Backend,
     R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
 {
     async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
+        let Some(Prepared { sql, arguments }) = prepared else {
             return Ok(Vec::new());
         };
-        let span = tracing::debug_span!("setql.fetch_all", sql = %sql);
         sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
             .fetch_all(executor)
-            .instrument(span)
             .await
             .map_err(|source| Error::query(&sql, source))
     }
-    .boxed()
 }
 
+/// The first row of a prepared statement, if any.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "the `Send` bound is proven here, for any executor; an `async fn` leaves it to each caller, which `page` cannot prove through its higher-ranked connection bound"
+)]
 pub(super) fn fetch_optional_prepared<'e, 'c: 'e, E, R>(
-    prepared: Result<Option<Prepared<E::Database>>>,
+    prepared: Option<Prepared<E::Database>>,
     executor: E,
-) -> BoxFuture<'e, Result<Option<R>>>
+) -> impl Future<Output = Result<Option<R>>> + Send + 'e
 where
     E: Executor<'c> + 'e,
     E::Database: Backend,
     R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
 {
     async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
+        let Some(Prepared { sql, arguments }) = prepared else {
             return Ok(None);
         };
-        let span = tracing::debug_span!("setql.fetch_optional", sql = %sql);
         sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
             .fetch_optional(executor)
-            .instrument(span)
             .await
             .map_err(|source| Error::query(&sql, source))
     }
-    .boxed()
 }
 
+/// The `COUNT(*)` a prepared count statement reads; 0 for a set empty by construction.
+#[allow(
+    clippy::manual_async_fn,
+    reason = "the `Send` bound is proven here, for any executor; an `async fn` leaves it to each caller, which `page` cannot prove through its higher-ranked connection bound"
+)]
 pub(super) fn count_prepared<'e, 'c: 'e, E>(
-    prepared: Result<Option<Prepared<E::Database>>>,
+    prepared: Option<Prepared<E::Database>>,
     executor: E,
-) -> BoxFuture<'e, Result<u64>>
+) -> impl Future<Output = Result<u64>> + Send + 'e
 where
     E: Executor<'c> + 'e,
     E::Database: Backend,
 {
     async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
+        let Some(Prepared { sql, arguments }) = prepared else {
             return Ok(0);
         };
-        let span = tracing::debug_span!("setql.count", sql = %sql);
         let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
             .fetch_one(executor)
-            .instrument(span)
             .await
             .map_err(|source| Error::query(&sql, source))?;
         let count = E::Database::read_count(&row).map_err(|source| Error::query(&sql, source))?;
         // COUNT(*) is a signed 64-bit integer on every engine; it is never negative.
         u64::try_from(count).map_err(|_| Error::Decode(format!("COUNT(*) returned {count}")))
     }
-    .boxed()
 }

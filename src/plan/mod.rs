@@ -23,6 +23,9 @@ use crate::combine::{SetKind, pushdown};
 use crate::query::node::{Compound, Node, Predicate, Select, SortKey, Source};
 use crate::query::shared::Shared;
 
+/// The note a fused SELECT carries, which `explain` reads to tell how many branches fused.
+pub(crate) const FUSED: &str = "branches fused into one SELECT";
+
 /// The node as it should run, and whether anything was rewritten.
 pub(crate) fn plan(node: &Node) -> Option<Node> {
     match node {
@@ -125,7 +128,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         filters.push(first.resolve_predicate(predicate)?);
     }
     let mut notes = compound.notes.clone();
-    notes.push("branches fused into one SELECT".into());
+    notes.push(FUSED.into());
     if !compound.pending.is_empty() {
         notes.push("filters on the combined rows applied to the fused SELECT".into());
     }

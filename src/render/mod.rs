@@ -21,7 +21,7 @@ mod validate;
 mod write;
 mod writer;
 
-pub(crate) use explain::explain;
+pub(crate) use explain::{PlanNote, explain};
 pub(crate) use write::{Write, WriteStatement, render_write};
 
 use sea_query::{
@@ -90,11 +90,26 @@ fn empty_select() -> SelectStatement {
 
 /// Renders `node` for the server described by `capabilities`, or reports the first misuse.
 pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
+    render_noting(node, capabilities, None)
+}
+
+/// As [`render`], and, when `plan` is given, notes there the planner's decisions in short
+/// form, from the plan this rendering makes anyway.
+pub(crate) fn render_noting(
+    node: &Node,
+    capabilities: &Capabilities,
+    mut plan: Option<&mut PlanNote>,
+) -> Result<Statement> {
     if matches!(node, Node::Empty) {
         return Ok(Statement::Empty);
     }
     let mut renderer = Renderer::new(capabilities);
-    let statement = match crate::plan::plan(node) {
+    let planned = crate::plan::plan(node);
+    if let Some(plan) = plan.as_deref_mut() {
+        plan.describe(node, planned.as_ref(), capabilities);
+        renderer.plan = Some(std::mem::take(plan));
+    }
+    let statement = match planned {
         // A fused plan is owned, so its predicates move into the statement uncloned.
         Some(Node::Select(mut select)) if matches!(select.source, Source::Table(_)) => {
             let filters = std::mem::take(&mut select.filters);
@@ -111,6 +126,7 @@ pub(crate) fn render(node: &Node, capabilities: &Capabilities) -> Result<Stateme
         Some(planned) => renderer.node(&planned)?,
         None => renderer.node(node)?,
     };
+    renderer.hand_back(plan);
     Ok(renderer.finish(statement))
 }
 
@@ -124,6 +140,9 @@ struct Renderer<'c> {
     /// Whether the sets of subquery filters must be materialized: they are in the WHERE of
     /// a write on MySQL, which refuses a subquery reading the written table (error 1093).
     materialized_sets: bool,
+    /// The planner's decisions, when the caller asked for them: the sets that subquery
+    /// filters read are planned while rendering, and noted here.
+    plan: Option<PlanNote>,
 }
 
 impl<'c> Renderer<'c> {
@@ -134,6 +153,14 @@ impl<'c> Renderer<'c> {
             derived_tables: 0,
             all_markers: false,
             materialized_sets: false,
+            plan: None,
+        }
+    }
+
+    /// Returns the decisions noted while rendering to the caller's `plan`.
+    fn hand_back(&mut self, plan: Option<&mut PlanNote>) {
+        if let (Some(plan), Some(noted)) = (plan, self.plan.take()) {
+            *plan = noted;
         }
     }
 
@@ -472,14 +499,27 @@ fn orders_by_expression(orders: &[Sort], dialect: Dialect) -> bool {
     dialect == Dialect::MySql && orders.iter().any(|sort| !sort.has_usual_nulls())
 }
 
-/// Renders `SELECT COUNT(*)` over `node`. An ordering is dropped unless a slice depends on it.
-pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<Statement> {
+/// Renders `SELECT COUNT(*)` over `node`, noting the planner's decisions as
+/// [`render_noting`] does. An ordering is dropped unless a slice depends on it.
+pub(crate) fn render_count(
+    node: &Node,
+    capabilities: &Capabilities,
+    mut plan: Option<&mut PlanNote>,
+) -> Result<Statement> {
     if capabilities.dialect().counts_unions_by_key()
         && let Some(keys) = crate::plan::key_union(node)
     {
-        return render_count(&keys, capabilities);
+        if let Some(plan) = plan.as_deref_mut() {
+            plan.push("counted as a union of keys");
+        }
+        return render_count(&keys, capabilities, plan);
     }
     let planned = crate::plan::plan(node);
+    let mut renderer = Renderer::new(capabilities);
+    if let Some(plan) = plan.as_deref_mut() {
+        plan.describe(node, planned.as_ref(), capabilities);
+        renderer.plan = Some(std::mem::take(plan));
+    }
     let node = planned.as_ref().unwrap_or(node);
     let counted = match node {
         Node::Empty => return Ok(Statement::Empty),
@@ -487,7 +527,6 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
         Node::Compound(compound) if compound.slice.is_sliced() => node.clone(),
         other => other.clone().clear_order_by(),
     };
-    let mut renderer = Renderer::new(capabilities);
     let count_all = Expr::cust("COUNT(*)");
     // A plain SELECT over a table is counted in place; anything else is counted as a
     // derived table, since its columns, DISTINCT or slice decide what a row is.
@@ -503,6 +542,7 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
             bare.projection.columns.clear();
             let mut statement = renderer.select(&bare)?;
             statement.clear_selects().expr(count_all);
+            renderer.hand_back(plan);
             return Ok(renderer.finish(statement));
         }
     }
@@ -512,6 +552,7 @@ pub(crate) fn render_count(node: &Node, capabilities: &Capabilities) -> Result<S
     let statement = select_with(|s| {
         s.expr(count_all).from_subquery(inner, alias);
     });
+    renderer.hand_back(plan);
     Ok(renderer.finish(statement))
 }
 

@@ -6,7 +6,7 @@
 
 use sea_query::{Asterisk, Expr, SelectStatement, SubQueryStatement};
 
-use super::{Renderer, select_with};
+use super::{PlanNote, Renderer, select_with};
 use crate::Dialect;
 use crate::error::{Error, Result};
 use crate::query::node::{Node, Predicate};
@@ -68,6 +68,11 @@ impl Renderer<'_> {
     /// slice depends on the order, and on MySQL never with a LIMIT directly inside the `IN`.
     fn set(&mut self, node: &Node) -> Result<SelectStatement> {
         let planned = crate::plan::plan(node);
+        if let Some(plan) = &mut self.plan {
+            let mut set = PlanNote::default();
+            set.describe(node, planned.as_ref(), self.capabilities);
+            plan.push(format!("filter reads a set ({set})"));
+        }
         let node = planned.as_ref().unwrap_or(node);
         let unordered;
         let node = if node.is_sliced() {

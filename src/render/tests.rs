@@ -73,6 +73,7 @@ fn counting_a_plain_set_counts_in_place() {
             .filter(Expr::col("n").gt(1))
             .node(),
         &Capabilities::new(Dialect::Postgres),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -82,6 +83,7 @@ fn counting_a_plain_set_counts_in_place() {
     let union = super::render_count(
         (n(1) | n(2)).order_by("n", Order::Asc).node(),
         &Capabilities::new(Dialect::Sqlite),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -96,6 +98,7 @@ fn counting_a_plain_set_counts_in_place() {
     let fused_keyed = super::render_count(
         (keyed(1) | keyed(2)).node(),
         &Capabilities::new(Dialect::Sqlite),
+        None,
     )
     .unwrap();
     assert_eq!(
@@ -124,4 +127,53 @@ fn reversing_an_ordering_by_a_value_list_is_unsupported() {
             ..
         })
     ));
+}
+
+/// The short plan every execution's span carries, for the shapes it must tell apart.
+#[test]
+fn the_plan_note_tells_the_planners_decisions_in_one_line() {
+    fn note(set: &impl Sealed, dialect: Dialect) -> String {
+        let mut plan = super::PlanNote::default();
+        super::render_noting(set.node(), &Capabilities::new(dialect), Some(&mut plan)).unwrap();
+        plan.to_string()
+    }
+    let keyed = |v: i32| {
+        QuerySet::table("t")
+            .primary_key("id")
+            .filter(Expr::col("n").eq(v))
+    };
+    assert_eq!(note(&QuerySet::table("t"), Dialect::Sqlite), "plain select");
+    assert_eq!(
+        note(&(keyed(1) | keyed(2) | keyed(3)), Dialect::Sqlite),
+        "fused 3 branches"
+    );
+    let kept = (n(1) | n(2)).keep_branches();
+    assert_eq!(
+        note(
+            &kept.clone().filter(Expr::col("m").eq(0)),
+            Dialect::Postgres
+        ),
+        "union of 2; 1 filter pushed into 2 branches"
+    );
+    // Each decision once, counted; nested operators in the order they nest.
+    let c = |v: i32| n(v).columns(["n"]);
+    let nested = (c(1) | c(2)).keep_branches() & (c(3) | c(4)).keep_branches();
+    assert_eq!(
+        note(&nested, Dialect::Postgres),
+        "intersection of 2; union of 2 (x2)"
+    );
+    let older = Capabilities::new(Dialect::MySql).with_server_version("10.2.44-MariaDB");
+    let mut plan = super::PlanNote::default();
+    super::render_noting(nested.node(), &older, Some(&mut plan)).unwrap();
+    assert_eq!(
+        plan.to_string(),
+        "intersection of 2, emulated with EXISTS; union of 2 (x2)"
+    );
+    // A set read by a filter is planned where it is rendered, and noted there.
+    let owners = |v: i32| n(v).columns(["owner"]);
+    let nested_in = QuerySet::table("u").filter_in("owner", &(owners(1) & owners(2)));
+    assert_eq!(
+        note(&nested_in, Dialect::Sqlite),
+        "filter reads a set (intersection of 2)"
+    );
 }

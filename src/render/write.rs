@@ -99,11 +99,13 @@ impl WriteStatement {
 }
 
 /// Renders `write` through the set `node` for the server `capabilities` describes, or
-/// reports why the set cannot be written exactly.
+/// reports why the set cannot be written exactly; notes the planner's decisions in `plan`
+/// when given, as [`render_noting`](super::render_noting) does.
 pub(crate) fn render_write(
     node: &Node,
     write: &Write,
     capabilities: &Capabilities,
+    mut plan: Option<&mut super::PlanNote>,
 ) -> Result<WriteStatement> {
     if let Write::Update(assignments) = write
         && assignments.is_empty()
@@ -139,11 +141,17 @@ pub(crate) fn render_write(
         // may read the table being written.
         let mut renderer = super::Renderer::new(capabilities);
         renderer.materialized_sets = capabilities.dialect() == Dialect::MySql;
+        if let Some(plan) = plan.as_deref_mut() {
+            plan.push("written in place");
+            plan.describe(node, planned.as_ref(), capabilities);
+            renderer.plan = Some(std::mem::take(plan));
+        }
         let filters = select
             .filters
             .iter()
             .map(|filter| renderer.predicate(filter))
             .collect::<Result<Vec<_>>>()?;
+        renderer.hand_back(plan);
         return Ok(statement(
             write,
             table.clone(),
@@ -157,7 +165,10 @@ pub(crate) fn render_write(
             reason: "its rows are not rows of one table with a declared primary key, and it is not a plain filter of one table",
         });
     };
-    let rendered = super::render(node, capabilities)?;
+    if let Some(plan) = plan.as_deref_mut() {
+        plan.push("written through the key");
+    }
+    let rendered = super::render_noting(node, capabilities, plan)?;
     let Statement::Select {
         statement: set,
         all_markers,

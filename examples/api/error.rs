@@ -1,0 +1,102 @@
+//! What a request that fails gets back: a status and a JSON error, and never SQL or values.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tower::BoxError;
+
+/// Why a request failed.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// A query parameter that cannot be used: 400, naming it.
+    BadParameter { parameter: String, message: String },
+    /// Nothing at this path: 404.
+    NotFound,
+    /// No database connection in time, or the request ran out of time: 503, worth retrying.
+    Unavailable { reason: &'static str },
+    /// Anything else. The cause is logged where it happened; the client learns nothing of
+    /// it: 500.
+    Internal,
+}
+
+impl ApiError {
+    /// A 400 for `parameter`.
+    pub(crate) fn bad(parameter: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::BadParameter {
+            parameter: parameter.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<setql::Error> for ApiError {
+    fn from(error: setql::Error) -> ApiError {
+        match error {
+            // Only the `cursor` and `page` parameters can make these.
+            setql::Error::InvalidCursor(_) => {
+                ApiError::bad("cursor", "not a cursor of this feed in this order")
+            }
+            setql::Error::InvalidPage {
+                num_pages: Some(last),
+                ..
+            } => ApiError::bad("page", format!("past the last page, {last}")),
+            error @ setql::Error::Connection { .. } => {
+                tracing::warn!(%error, "no database connection");
+                ApiError::Unavailable {
+                    reason: "the database is unavailable",
+                }
+            }
+            error => {
+                // The error shows the SQL with placeholders; the driver's message may quote a
+                // value, so only its code is logged.
+                let code = database_code(&error);
+                tracing::error!(%error, code = code.as_deref(), "query failed");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+/// The engine's error code (a SQLSTATE on PostgreSQL), which names the failure and no data.
+fn database_code(error: &setql::Error) -> Option<String> {
+    let source = std::error::Error::source(error)?.downcast_ref::<setql::sqlx::Error>()?;
+    let code = source.as_database_error()?.code()?;
+    Some(code.into_owned())
+}
+
+/// Answers what the middleware reports: the request timeout, or a failure of its own.
+pub(crate) async fn middleware_failed(error: BoxError) -> ApiError {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::Unavailable {
+            reason: "the request took too long",
+        }
+    } else {
+        tracing::error!(%error, "middleware failed");
+        ApiError::Internal
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error) = match self {
+            ApiError::BadParameter { parameter, message } => (
+                StatusCode::BAD_REQUEST,
+                json!({ "code": "bad_parameter", "parameter": parameter, "message": message }),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                json!({ "code": "not_found", "message": "no such resource" }),
+            ),
+            ApiError::Unavailable { reason } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "code": "unavailable", "message": reason }),
+            ),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({ "code": "internal", "message": "the request could not be completed" }),
+            ),
+        };
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}
