@@ -45,6 +45,8 @@ use crate::seed::{COMMENTS, Comment, HOUR, POSTS, START, Tables};
 
 #[path = "api/load.rs"]
 mod load;
+#[path = "api/saved_sets.rs"]
+mod saved_sets;
 
 /// Generous: a debug build on a shared machine, with other tests running.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -62,7 +64,12 @@ impl Service {
         let tables = Tables {
             posts: unique("api_posts"),
             comments: unique("api_comments"),
+            sets_prefix: format!("{}_", unique("api_sets")),
         };
+        // The saved sets' tables, members before the sets they reference.
+        let store = sets::store(&tables.sets_prefix);
+        drop_later(store.sets_table());
+        drop_later(store.members_table());
         seed::create(&pool, &tables)
             .await
             .expect("creating the tables");
@@ -81,6 +88,47 @@ impl Service {
         let body = response.into_body().collect().await.expect("a body");
         let body = String::from_utf8(body.to_bytes().to_vec()).expect("UTF-8");
         (status, body)
+    }
+
+    /// `method path` as `caller`, with a JSON `body`: the status and the JSON answer
+    /// (`null` for none).
+    async fn send(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        caller: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(caller) = caller {
+            request = request.header("x-caller", caller);
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).expect("a request"))
+            .await
+            .expect("an answer");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        let answer = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("JSON")
+        };
+        (status, answer)
     }
 
     /// `GET path`, which must answer 200 with JSON.

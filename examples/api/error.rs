@@ -11,8 +11,10 @@ use tower::BoxError;
 pub(crate) enum ApiError {
     /// A query parameter that cannot be used: 400, naming it.
     BadParameter { parameter: String, message: String },
-    /// Nothing at this path: 404.
+    /// Nothing at this path, or a saved set the caller cannot see: 404.
     NotFound,
+    /// A saved set's name that the caller already uses: 409.
+    Conflict { message: String },
     /// No database connection in time, or the request ran out of time: 503, worth retrying.
     Unavailable { reason: &'static str },
     /// Anything else. The cause is logged where it happened; the client learns nothing of
@@ -41,6 +43,15 @@ impl From<setql::Error> for ApiError {
                 num_pages: Some(last),
                 ..
             } => ApiError::bad("page", format!("past the last page, {last}")),
+            // Another caller's set is answered as one that does not exist.
+            setql::Error::NotFound => ApiError::NotFound,
+            setql::Error::InvalidSetName { reason, .. } => ApiError::bad("name", reason),
+            setql::Error::DuplicateSetName { name, .. } => ApiError::Conflict {
+                message: format!("you already have a set named `{name}`"),
+            },
+            setql::Error::MissingObjects { count, .. } => {
+                ApiError::bad("ids", format!("{count} of the ids are not posts"))
+            }
             error @ setql::Error::Connection { .. } => {
                 tracing::warn!(%error, "no database connection");
                 ApiError::Unavailable {
@@ -87,6 +98,10 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,
                 json!({ "code": "not_found", "message": "no such resource" }),
+            ),
+            ApiError::Conflict { message } => (
+                StatusCode::CONFLICT,
+                json!({ "code": "conflict", "message": message }),
             ),
             ApiError::Unavailable { reason } => (
                 StatusCode::SERVICE_UNAVAILABLE,

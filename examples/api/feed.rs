@@ -80,6 +80,15 @@ pub(crate) struct FeedFilter {
 }
 
 impl FeedFilter {
+    /// Whether no condition was given.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.author.is_none()
+            && self.kind.is_none()
+            && self.since.is_none()
+            && self.text.is_none()
+            && self.exclude_author.is_none()
+    }
+
     /// Narrows `items` after they were combined; works on any set with the feed's columns.
     pub(crate) fn apply<Q: QueryChain>(&self, mut items: Q) -> Q {
         if let Some(author) = &self.author {
@@ -135,6 +144,7 @@ pub(crate) struct Feed {
     comments: QuerySet,
     /// Posts and comments as feed items: the set every feed request starts from.
     items: DelayedUnion,
+    posts_table: String,
 }
 
 impl Feed {
@@ -163,7 +173,18 @@ impl Feed {
             posts,
             comments,
             items,
+            posts_table: tables.posts.clone(),
         }
+    }
+
+    /// Posts as feed items.
+    pub(crate) fn posts(&self) -> QuerySet {
+        self.posts.clone()
+    }
+
+    /// The posts table: what saved sets hold.
+    pub(crate) fn posts_table(&self) -> String {
+        self.posts_table.clone()
     }
 
     /// Every item.

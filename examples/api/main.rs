@@ -22,6 +22,9 @@
 //! | `GET /feed/count` | `SELECT COUNT(*)` of the narrowed union |
 //! | `GET /feed/by-author` | the narrowed union grouped by author |
 //! | `GET /feed/mutual?a=&b=` | posts whose id is in `(ids a commented on) ∩ (ids b commented on)` |
+//! | `POST /sets?author=…` | a saved set of the posts the narrowed union keeps, `INSERT … SELECT` |
+//! | `PUT /sets/{id}` | `{"operations": [{"op": "or", "set": 2}, {"op": "sub", "set": [1, 4]}]}`, in the database |
+//! | `GET /sets/{id}/items` | the feed's posts whose id is in the saved set, paged |
 
 mod client;
 mod config;
@@ -128,6 +131,7 @@ async fn demonstrate(app: Router) -> Result<(), BoxError> {
     for (path, expected) in DEMO {
         ask(&client, path, expected).await?;
     }
+    saved_sets(&client).await?;
     let mut path = "/feed?cursor=&per_page=8".to_owned();
     loop {
         let page = ask(&client, &path, StatusCode::OK).await?;
@@ -156,6 +160,57 @@ async fn ask(
         return Err(format!("GET {path} answered {status}, not {expected}").into());
     }
     Ok(body)
+}
+
+/// Saves two of ana's sets, combines them, reads the result, and shows that ben cannot
+/// see it.
+async fn saved_sets(client: &Client) -> Result<(), BoxError> {
+    use axum::http::Method;
+    use serde_json::json;
+    let requests = [
+        (
+            Method::POST,
+            "/sets?author=ana",
+            "ana",
+            Some(json!({ "name": "mine" })),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::POST,
+            "/sets",
+            "ana",
+            Some(json!({ "name": "picked", "ids": [2, 5] })),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::PUT,
+            "/sets/1",
+            "ana",
+            Some(json!({ "operations": [{ "op": "xor", "set": 2 }] })),
+            StatusCode::OK,
+        ),
+        (
+            Method::GET,
+            "/sets/1/items?per_page=5",
+            "ana",
+            None,
+            StatusCode::OK,
+        ),
+        (Method::GET, "/sets/1", "ben", None, StatusCode::NOT_FOUND),
+    ];
+    for (method, path, caller, body, expected) in requests {
+        let (status, answer) = client
+            .send(method.clone(), path, Some(caller), body.as_ref())
+            .await?;
+        println!(
+            "{method} {path} as {caller} -> {status}\n{}\n",
+            serde_json::to_string_pretty(&answer)?
+        );
+        if status != expected {
+            return Err(format!("{method} {path} answered {status}, not {expected}").into());
+        }
+    }
+    Ok(())
 }
 
 /// Resolves on ctrl-c, or on SIGTERM, which service managers and containers send.

@@ -28,6 +28,8 @@ use crate::seed::Tables;
 pub(crate) struct AppState {
     pub(crate) pool: Pool,
     pub(crate) feed: Arc<Feed>,
+    /// Where callers' saved sets are kept.
+    pub(crate) sets: setql::object_set::ObjectSetStore,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
         AppState {
             pool,
             feed: Arc::new(Feed::new(tables)),
+            sets: crate::sets::store(&tables.sets_prefix),
         }
     }
 }

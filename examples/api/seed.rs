@@ -3,7 +3,7 @@
 use setql::sea_query::{ColumnDef, ForeignKey, Index, Query, Table};
 use setql::sqlx;
 
-use crate::db::Pool;
+use crate::db::{Pool, with_pool};
 
 /// The names of the feed's tables. A prefix keeps copies apart, e.g. tests that run in
 /// parallel against one server.
@@ -13,6 +13,8 @@ pub(crate) struct Tables {
     pub(crate) posts: String,
     /// `comments (id, post_id, commenter, body, created_at)`.
     pub(crate) comments: String,
+    /// The saved sets' store: `{sets_prefix}object_sets` and `{sets_prefix}object_set_members`.
+    pub(crate) sets_prefix: String,
 }
 
 impl Tables {
@@ -21,6 +23,7 @@ impl Tables {
         Tables {
             posts: format!("{prefix}posts"),
             comments: format!("{prefix}comments"),
+            sets_prefix: prefix.to_owned(),
         }
     }
 }
@@ -171,7 +174,11 @@ pub(crate) async fn create(pool: &Pool, tables: &Tables) -> sqlx::Result<()> {
             .to_owned();
         pool.run_schema(&index).await?;
     }
-    Ok(())
+    let store = crate::sets::store(&tables.sets_prefix);
+    with_pool!(pool, |pool| store.install(pool).await).map_err(|error| match error {
+        setql::Error::Query { source, .. } | setql::Error::Sqlx(source) => source,
+        other => sqlx::Error::Protocol(other.to_string()),
+    })
 }
 
 /// Fills the tables with the fixed history: 6 posts by 4 authors and 13 comments.
@@ -235,9 +242,14 @@ pub(crate) async fn insert_comments(
     pool.execute(&insert).await.map(|_| ())
 }
 
-/// Drops both tables, comments first, as they reference posts.
+/// Drops the saved sets' tables and both feed tables, each before the tables it references.
 pub(crate) async fn drop(pool: &Pool, tables: &Tables) -> sqlx::Result<()> {
-    for table in [&tables.comments, &tables.posts] {
+    let store = crate::sets::store(&tables.sets_prefix);
+    let (members, sets) = (
+        store.members_table().to_owned(),
+        store.sets_table().to_owned(),
+    );
+    for table in [&members, &sets, &tables.comments, &tables.posts] {
         let statement = Table::drop().table(table.clone()).if_exists().to_owned();
         pool.run_schema(&statement).await?;
     }

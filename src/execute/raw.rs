@@ -3,10 +3,17 @@
 
 use sea_query::Values;
 use sqlx::{AssertSqlSafe, Executor};
-use tracing::Instrument;
 
 use super::backend::{Backend, Bound};
+use super::trace::{self, Trace};
 use crate::error::{Error, Result};
+
+/// The span of one statement of the store, as every execution has one (see `trace`).
+fn traced<DB: Backend>(sql: &str) -> Trace {
+    let trace = Trace::new("object_set", DB::DIALECT);
+    trace.record_sql(sql);
+    trace
+}
 
 /// Runs `sql` with `values`, returning the rows it matched.
 pub(crate) async fn run<DB>(
@@ -18,13 +25,14 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let arguments = Bound(DB::arguments(values));
-    let span = tracing::debug_span!("setql.statement", sql = %sql);
-    let result = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-        .execute(&mut *conn)
-        .instrument(span)
-        .await
-        .map_err(|source| Error::query(&sql, source))?;
-    Ok(DB::rows_affected(&result))
+    let work = async {
+        let result = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| Error::query(&sql, source))?;
+        Ok(DB::rows_affected(&result))
+    };
+    traced::<DB>(&sql).run(work, |rows| *rows).await
 }
 
 /// Runs `sql`, which binds nothing (DDL, session settings).
@@ -33,13 +41,16 @@ where
     DB: Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let span = tracing::debug_span!("setql.statement", sql = %sql);
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut *conn)
-        .instrument(span)
+    let work = async {
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| Error::query(sql, source))
+    };
+    traced::<DB>(sql)
+        .run(work, DB::rows_affected)
         .await
-        .map_err(|source| Error::query(sql, source))?;
-    Ok(())
+        .map(drop)
 }
 
 /// The rows of `sql` with `values`.
@@ -52,12 +63,15 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let arguments = Bound(DB::arguments(values));
-    let span = tracing::debug_span!("setql.statement", sql = %sql);
-    sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-        .fetch_all(&mut *conn)
-        .instrument(span)
+    let work = async {
+        sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|source| Error::query(&sql, source))
+    };
+    traced::<DB>(&sql)
+        .run(work, |rows| trace::count(rows))
         .await
-        .map_err(|source| Error::query(&sql, source))
 }
 
 /// Runs an INSERT of one row and returns the id it allocated: from its `RETURNING` column
@@ -71,23 +85,25 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let arguments = Bound(DB::arguments(values));
-    let span = tracing::debug_span!("setql.statement", sql = %sql);
     let query = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments);
-    let id = if returning {
-        let row = query
-            .fetch_one(&mut *conn)
-            .instrument(span)
-            .await
-            .map_err(|source| Error::query(&sql, source))?;
-        Some(DB::read_i64_at(&row, 0).map_err(|source| Error::query(&sql, source))?)
-    } else {
-        let result = query
-            .execute(&mut *conn)
-            .instrument(span)
-            .await
-            .map_err(|source| Error::query(&sql, source))?;
-        DB::last_insert_id(&result)
+    let work = async {
+        if returning {
+            let row = query
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|source| Error::query(&sql, source))?;
+            Ok(Some(
+                DB::read_i64_at(&row, 0).map_err(|source| Error::query(&sql, source))?,
+            ))
+        } else {
+            let result = query
+                .execute(&mut *conn)
+                .await
+                .map_err(|source| Error::query(&sql, source))?;
+            Ok(DB::last_insert_id(&result))
+        }
     };
+    let id = traced::<DB>(&sql).run(work, |_| 1).await?;
     id.ok_or_else(|| Error::Unsupported {
         dialect: DB::DIALECT,
         operation: "reading the id of an inserted object set",

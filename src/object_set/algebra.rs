@@ -1,6 +1,7 @@
 //! Set algebra between stored sets: in place (`union_with`, …), changing a set at once with
 //! nothing pending, and saved (`union`, …), writing a new set in one `INSERT … SELECT`.
 
+use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait};
 use sqlx::{Acquire, Executor};
 
@@ -27,181 +28,191 @@ impl ObjectSet {
     /// [`Error::NotFound`](crate::Error::NotFound) for a set this store's owner cannot see
     /// or that was deleted, [`Error::KindMismatch`](crate::Error::KindMismatch),
     /// [`Error::MissingObjects`](crate::Error::MissingObjects); nothing is written then.
-    pub async fn union_with<'a, A, DB>(
-        &mut self,
+    pub fn union_with<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        other: impl MemberSource,
-    ) -> Result<u64>
+        other: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.in_place(executor, InPlace::Union, other).await
+        Box::pin(async move { self.in_place(executor, InPlace::Union, other).await })
     }
 
     /// Keeps only the members that are also in `other`; returns how many left.
     ///
     /// # Errors
     /// As [`union_with`](Self::union_with).
-    pub async fn intersect_with<'a, A, DB>(
-        &mut self,
+    pub fn intersect_with<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        other: impl MemberSource,
-    ) -> Result<u64>
+        other: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.in_place(executor, InPlace::Intersection, other).await
+        Box::pin(async move { self.in_place(executor, InPlace::Intersection, other).await })
     }
 
     /// Removes the members that are in `other`; returns how many left.
     ///
     /// # Errors
     /// As [`union_with`](Self::union_with).
-    pub async fn difference_with<'a, A, DB>(
-        &mut self,
+    pub fn difference_with<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        other: impl MemberSource,
-    ) -> Result<u64>
+        other: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.in_place(executor, InPlace::Difference, other).await
+        Box::pin(async move { self.in_place(executor, InPlace::Difference, other).await })
     }
 
     /// Keeps the ids in exactly one of the set and `other`; returns how many members changed.
     ///
     /// # Errors
     /// As [`union_with`](Self::union_with).
-    pub async fn symmetric_difference_with<'a, A, DB>(
-        &mut self,
+    pub fn symmetric_difference_with<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        other: impl MemberSource,
-    ) -> Result<u64>
+        other: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.in_place(executor, InPlace::SymmetricDifference, other)
-            .await
+        Box::pin(async move {
+            self.in_place(executor, InPlace::SymmetricDifference, other)
+                .await
+        })
     }
 
     /// Saves `self ∪ other` as a new set named `name`.
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub async fn union<'a, A, DB>(
-        &self,
+    pub fn union<'s, 'a: 's, A, DB>(
+        &'s self,
         executor: A,
-        other: &ObjectSet,
-        name: &str,
-    ) -> Result<ObjectSet>
+        other: &'s ObjectSet,
+        name: &'s str,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        (self | other).save_as(executor, name).await
+        Box::pin(async move { (self | other).save_as(executor, name).await })
     }
 
     /// Saves `self ∩ other` as a new set named `name`.
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub async fn intersection<'a, A, DB>(
-        &self,
+    pub fn intersection<'s, 'a: 's, A, DB>(
+        &'s self,
         executor: A,
-        other: &ObjectSet,
-        name: &str,
-    ) -> Result<ObjectSet>
+        other: &'s ObjectSet,
+        name: &'s str,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        (self & other).save_as(executor, name).await
+        Box::pin(async move { (self & other).save_as(executor, name).await })
     }
 
     /// Saves `self − other` as a new set named `name`.
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub async fn difference<'a, A, DB>(
-        &self,
+    pub fn difference<'s, 'a: 's, A, DB>(
+        &'s self,
         executor: A,
-        other: &ObjectSet,
-        name: &str,
-    ) -> Result<ObjectSet>
+        other: &'s ObjectSet,
+        name: &'s str,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        (self - other).save_as(executor, name).await
+        Box::pin(async move { (self - other).save_as(executor, name).await })
     }
 
     /// Saves the ids in exactly one of `self` and `other` as a new set named `name`.
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub async fn symmetric_difference<'a, A, DB>(
-        &self,
+    pub fn symmetric_difference<'s, 'a: 's, A, DB>(
+        &'s self,
         executor: A,
-        other: &ObjectSet,
-        name: &str,
-    ) -> Result<ObjectSet>
+        other: &'s ObjectSet,
+        name: &'s str,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        (self ^ other).save_as(executor, name).await
+        Box::pin(async move { (self ^ other).save_as(executor, name).await })
     }
 
-    async fn in_place<'a, A, DB>(
-        &mut self,
+    fn in_place<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
         operation: InPlace,
-        other: impl MemberSource,
-    ) -> Result<u64>
+        other: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut source = other.into_source(self.kind())?;
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
-        let adds = matches!(operation, InPlace::Union | InPlace::SymmetricDifference);
-        if adds {
-            source.check_ids::<DB>(&mut tx, self.kind()).await?;
-        }
-        let (joined, left) = match operation {
-            InPlace::Union => (self.admit::<DB>(&mut tx, &source, false).await?, 0),
-            InPlace::Difference => (0, self.dismiss::<DB>(&mut tx, &source, false).await?),
-            InPlace::Intersection => {
-                let outside = self
-                    .member_rows(false)
-                    .exclude_in(Alias::new("object_id"), &source.whole(self.kind()));
-                (0, outside.delete(&mut *tx).await?)
+        Box::pin(async move {
+            let mut source = other.into_source(self.kind())?;
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+            let adds = matches!(operation, InPlace::Union | InPlace::SymmetricDifference);
+            if adds {
+                source.check_ids::<DB>(&mut tx, self.kind()).await?;
             }
-            InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
-        };
-        self.drop_scratch::<DB>(&mut tx, &source).await?;
-        let now = transaction::now();
-        let members = count + joined - left;
-        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), members, now)
+            let (joined, left) = match operation {
+                InPlace::Union => (self.admit::<DB>(&mut tx, &source, false).await?, 0),
+                InPlace::Difference => (0, self.dismiss::<DB>(&mut tx, &source, false).await?),
+                InPlace::Intersection => {
+                    let outside = self
+                        .member_rows(false)
+                        .exclude_in(Alias::new("object_id"), &source.whole(self.kind()));
+                    (0, outside.delete(&mut *tx).await?)
+                }
+                InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
+            };
+            self.drop_scratch::<DB>(&mut tx, &source).await?;
+            let now = transaction::now();
+            let members = count + joined - left;
+            transaction::store_count::<DB>(
+                &mut tx,
+                &self.kind().store.tables,
+                self.id(),
+                members,
+                now,
+            )
             .await?;
-        tx.commit().await?;
-        self.changed(members, now);
-        Ok(joined + left)
+            tx.commit().await?;
+            self.changed(members, now);
+            Ok(joined + left)
+        })
     }
 
     /// The members of `source` leave and its other ids join, in three statements that each

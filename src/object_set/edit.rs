@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use futures::future::BoxFuture;
 use sea_query::{Alias, Expr};
 use sqlx::{Acquire, Executor};
 
@@ -19,13 +20,13 @@ impl ObjectSet {
     /// # Errors
     /// [`Error::MissingObjects`](crate::Error::MissingObjects) when `id` is not a row of the
     /// kind's table; [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
-    pub async fn add<'a, A, DB>(&mut self, executor: A, id: i64) -> Result<u64>
+    pub fn add<'s, 'a: 's, A, DB>(&'s mut self, executor: A, id: i64) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.add_many(executor, [id]).await
+        Box::pin(async move { self.add_many(executor, [id]).await })
     }
 
     /// Adds the rows with keys `ids`; returns how many were not members. Duplicates count
@@ -33,35 +34,37 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`add`](Self::add), with the count of missing ids.
-    pub async fn add_many<'a, A, DB>(
-        &mut self,
+    pub fn add_many<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        ids: impl IntoIterator<Item = i64>,
-    ) -> Result<u64>
+        ids: impl IntoIterator<Item = i64> + Send + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let source = Source::Ids(distinct(ids));
-        let by_hand = self.kind().tracking;
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-        source.check_ids::<DB>(&mut tx, self.kind()).await?;
-        let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
-        let now = transaction::now();
-        transaction::store_count::<DB>(
-            &mut tx,
-            &self.kind().store.tables,
-            self.id(),
-            count + added,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        self.changed(count + added, now);
-        Ok(added)
+        Box::pin(async move {
+            let source = Source::Ids(distinct(ids));
+            let by_hand = self.kind().tracking;
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+            source.check_ids::<DB>(&mut tx, self.kind()).await?;
+            let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
+            let now = transaction::now();
+            transaction::store_count::<DB>(
+                &mut tx,
+                &self.kind().store.tables,
+                self.id(),
+                count + added,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            self.changed(count + added, now);
+            Ok(added)
+        })
     }
 
     /// Removes the row with key `id`; returns 1 if it was a member, else 0. While the kind
@@ -69,42 +72,54 @@ impl ObjectSet {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
-    pub async fn remove<'a, A, DB>(&mut self, executor: A, id: i64) -> Result<u64>
+    pub fn remove<'s, 'a: 's, A, DB>(
+        &'s mut self,
+        executor: A,
+        id: i64,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.remove_many(executor, [id]).await
+        Box::pin(async move { self.remove_many(executor, [id]).await })
     }
 
     /// Removes the rows with keys `ids`; returns how many were members.
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
-    pub async fn remove_many<'a, A, DB>(
-        &mut self,
+    pub fn remove_many<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        ids: impl IntoIterator<Item = i64>,
-    ) -> Result<u64>
+        ids: impl IntoIterator<Item = i64> + Send + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let source = Source::Ids(distinct(ids));
-        let by_hand = self.kind().tracking;
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-        let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
-        let now = transaction::now();
-        let left = count.saturating_sub(removed);
-        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), left, now)
+        Box::pin(async move {
+            let source = Source::Ids(distinct(ids));
+            let by_hand = self.kind().tracking;
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+            let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
+            let now = transaction::now();
+            let left = count.saturating_sub(removed);
+            transaction::store_count::<DB>(
+                &mut tx,
+                &self.kind().store.tables,
+                self.id(),
+                left,
+                now,
+            )
             .await?;
-        tx.commit().await?;
-        self.changed(left, now);
-        Ok(removed)
+            tx.commit().await?;
+            self.changed(left, now);
+            Ok(removed)
+        })
     }
 
     /// Removes every member; returns how many there were. While the kind tracks changes,
@@ -113,22 +128,24 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
-    pub async fn clear<'a, A, DB>(&mut self, executor: A) -> Result<u64>
+    pub fn clear<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-        self.vacate::<DB>(&mut tx).await?;
-        let now = transaction::now();
-        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), 0, now)
-            .await?;
-        tx.commit().await?;
-        self.changed(0, now);
-        Ok(count)
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+            self.vacate::<DB>(&mut tx).await?;
+            let now = transaction::now();
+            transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), 0, now)
+                .await?;
+            tx.commit().await?;
+            self.changed(0, now);
+            Ok(count)
+        })
     }
 
     /// Makes the members exactly `source` (as [`Kind::create`](super::Kind::create) takes
@@ -137,64 +154,74 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create), and nothing is written.
-    pub async fn replace<'a, A, DB>(
-        &mut self,
+    pub fn replace<'s, 'a: 's, A, DB>(
+        &'s mut self,
         executor: A,
-        source: impl MemberSource,
-    ) -> Result<u64>
+        source: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut source = source.into_source(self.kind())?;
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
-        source.check_ids::<DB>(&mut tx, self.kind()).await?;
-        // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
-        // before the rows go; the count adds up over the chunks of a long list.
-        let mut kept = 0;
-        for piece in source.pieces(self.kind()) {
-            kept += self
-                .member_rows(false)
-                .filter_in(Alias::new("object_id"), &piece)
-                .count(&mut *tx)
-                .await?;
-        }
-        self.vacate::<DB>(&mut tx).await?;
-        let joined = if self.kind().tracking {
-            self.admit::<DB>(&mut tx, &source, false).await?
-        } else {
-            source
-                .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
-                .await?
-        };
-        self.drop_scratch::<DB>(&mut tx, &source).await?;
-        let now = transaction::now();
-        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), joined, now)
+        Box::pin(async move {
+            let mut source = source.into_source(self.kind())?;
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+            source.check_ids::<DB>(&mut tx, self.kind()).await?;
+            // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
+            // before the rows go; the count adds up over the chunks of a long list.
+            let mut kept = 0;
+            for piece in source.pieces(self.kind()) {
+                kept += self
+                    .member_rows(false)
+                    .filter_in(Alias::new("object_id"), &piece)
+                    .count(&mut *tx)
+                    .await?;
+            }
+            self.vacate::<DB>(&mut tx).await?;
+            let joined = if self.kind().tracking {
+                self.admit::<DB>(&mut tx, &source, false).await?
+            } else {
+                source
+                    .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
+                    .await?
+            };
+            self.drop_scratch::<DB>(&mut tx, &source).await?;
+            let now = transaction::now();
+            transaction::store_count::<DB>(
+                &mut tx,
+                &self.kind().store.tables,
+                self.id(),
+                joined,
+                now,
+            )
             .await?;
-        tx.commit().await?;
-        self.changed(joined, now);
-        Ok(count + joined - 2 * kept)
+            tx.commit().await?;
+            self.changed(joined, now);
+            Ok(count + joined - 2 * kept)
+        })
     }
 
     /// Deletes the rows of members removed while tracking; returns how many.
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
-    pub async fn purge<'a, A, DB>(&mut self, executor: A) -> Result<u64>
+    pub fn purge<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
-        let purged = self.member_rows(true).delete(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(purged)
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
+            let purged = self.member_rows(true).delete(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(purged)
+        })
     }
 
     /// Makes every member leave: marked removed while the kind tracks changes, else every

@@ -3,6 +3,7 @@
 
 use std::ops::{BitAnd, BitOr, BitXor, Sub};
 
+use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait};
 use sqlx::{Acquire, Executor};
 
@@ -118,29 +119,37 @@ impl SetExpr {
     /// [`Error::NotFound`](crate::Error::NotFound) or
     /// [`Error::KindMismatch`](crate::Error::KindMismatch) for sets that cannot be
     /// combined, before anything is sent; [`Error::Query`](crate::Error::Query) otherwise.
-    pub async fn count<'a, A, DB>(&self, executor: A) -> Result<u64>
+    pub fn count<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        self.ids().count(&mut *conn).await
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            self.ids().count(&mut *conn).await
+        })
     }
 
     /// Whether the row with key `id` is in the combination.
     ///
     /// # Errors
     /// As [`count`](Self::count).
-    pub async fn contains<'a, A, DB>(&self, executor: A, id: i64) -> Result<bool>
+    pub fn contains<'s, 'a: 's, A, DB>(
+        &'s self,
+        executor: A,
+        id: i64,
+    ) -> BoxFuture<'s, Result<bool>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        let one = self.ids().filter(Expr::col(Alias::new("object_id")).eq(id));
-        Ok(one.exists(&mut *conn).await?)
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            let one = self.ids().filter(Expr::col(Alias::new("object_id")).eq(id));
+            Ok(one.exists(&mut *conn).await?)
+        })
     }
 
     /// Saves the combination as a new set named `name`, in one `INSERT … SELECT`, with
@@ -148,13 +157,17 @@ impl SetExpr {
     ///
     /// # Errors
     /// As [`Kind::create`].
-    pub async fn save_as<'a, A, DB>(&self, executor: A, name: &str) -> Result<ObjectSet>
+    pub fn save_as<'s, 'a: 's, A, DB>(
+        &'s self,
+        executor: A,
+        name: &'s str,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.kind.create(executor, name, self).await
+        Box::pin(async move { self.kind.create(executor, name, self).await })
     }
 
     /// The ids of the stored sets the combination reads.

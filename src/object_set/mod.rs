@@ -57,6 +57,7 @@ mod transaction;
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sqlx::{Acquire, Executor};
 
@@ -144,17 +145,19 @@ impl ObjectSetStore {
     ///
     /// # Errors
     /// [`Error::Query`] when the database refuses a statement.
-    pub async fn install<'a, A, DB>(&self, executor: A) -> Result<()>
+    pub fn install<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<()>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        for sql in statements::install(&self.tables, DB::DIALECT) {
-            raw::run_plain::<DB>(&mut conn, &sql).await?;
-        }
-        Ok(())
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            for sql in statements::install(&self.tables, DB::DIALECT) {
+                raw::run_plain::<DB>(&mut conn, &sql).await?;
+            }
+            Ok(())
+        })
     }
 
     /// The key the unique index and every lookup use for the owner: '' for none.
@@ -216,31 +219,33 @@ impl Kind {
     /// [`Error::DuplicateSetName`], [`Error::MissingObjects`] (ids that are not rows of the
     /// kind's table), [`Error::MemberSourceColumns`], [`Error::KindMismatch`]; in each case
     /// nothing is written.
-    pub async fn create<'a, A, DB>(
-        &self,
+    pub fn create<'s, 'a: 's, A, DB>(
+        &'s self,
         executor: A,
-        name: &str,
-        source: impl MemberSource,
-    ) -> Result<ObjectSet>
+        name: &'s str,
+        source: impl MemberSource + 's,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        check_text("name", name, NAME_LIMIT)?;
-        check_text("kind", &self.table, KIND_LIMIT)?;
-        let owner_key = self.store.owner_key()?.to_owned();
-        let source = source.into_source(self)?;
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        transaction::check_kind::<DB>(&mut tx, self).await?;
-        source.lock_operands::<DB>(&mut tx, self).await?;
-        source.check_ids::<DB>(&mut tx, self).await?;
-        let set = self
-            .insert_set::<DB>(&mut tx, name, &owner_key, &source)
-            .await?;
-        tx.commit().await?;
-        Ok(set)
+        Box::pin(async move {
+            check_text("name", name, NAME_LIMIT)?;
+            check_text("kind", &self.table, KIND_LIMIT)?;
+            let owner_key = self.store.owner_key()?.to_owned();
+            let source = source.into_source(self)?;
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            transaction::check_kind::<DB>(&mut tx, self).await?;
+            source.lock_operands::<DB>(&mut tx, self).await?;
+            source.check_ids::<DB>(&mut tx, self).await?;
+            let set = self
+                .insert_set::<DB>(&mut tx, name, &owner_key, &source)
+                .await?;
+            tx.commit().await?;
+            Ok(set)
+        })
     }
 
     /// Writes a set's row and its members from `source`, inside the caller's transaction.
@@ -301,77 +306,93 @@ impl Kind {
     ///
     /// # Errors
     /// [`Error::NotFound`] otherwise.
-    pub async fn load<'a, A, DB>(&self, executor: A, id: i64) -> Result<ObjectSet>
+    pub fn load<'s, 'a: 's, A, DB>(
+        &'s self,
+        executor: A,
+        id: i64,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let found = self
-            .sets::<DB, _>(executor, |select| {
-                select.and_where(Expr::col(Alias::new("id")).eq(id));
-            })
-            .await?;
-        found.into_iter().next().ok_or(Error::NotFound)
+        Box::pin(async move {
+            let found = self
+                .sets::<DB, _>(executor, |select| {
+                    select.and_where(Expr::col(Alias::new("id")).eq(id));
+                })
+                .await?;
+            found.into_iter().next().ok_or(Error::NotFound)
+        })
     }
 
     /// The set of this kind named `name`, among this store's owner's sets.
     ///
     /// # Errors
     /// [`Error::NotFound`] when there is none.
-    pub async fn find<'a, A, DB>(&self, executor: A, name: &str) -> Result<ObjectSet>
+    pub fn find<'s, 'a: 's, A, DB>(
+        &'s self,
+        executor: A,
+        name: &'s str,
+    ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let found = self
-            .sets::<DB, _>(executor, |select| {
-                select.and_where(Expr::col(Alias::new("name")).eq(name));
-            })
-            .await?;
-        found.into_iter().next().ok_or(Error::NotFound)
+        Box::pin(async move {
+            let found = self
+                .sets::<DB, _>(executor, |select| {
+                    select.and_where(Expr::col(Alias::new("name")).eq(name));
+                })
+                .await?;
+            found.into_iter().next().ok_or(Error::NotFound)
+        })
     }
 
     /// Every set of this kind among this store's owner's sets, by name.
     ///
     /// # Errors
     /// [`Error::Query`] when the database refuses the query.
-    pub async fn list<'a, A, DB>(&self, executor: A) -> Result<Vec<ObjectSet>>
+    pub fn list<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<Vec<ObjectSet>>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        self.sets::<DB, _>(executor, |select| {
-            select.order_by(Alias::new("name"), Order::Asc);
+        Box::pin(async move {
+            self.sets::<DB, _>(executor, |select| {
+                select.order_by(Alias::new("name"), Order::Asc);
+            })
+            .await
         })
-        .await
     }
 
     /// The rows of this kind's sets visible to the store's owner, narrowed by `narrow`.
-    async fn sets<'a, DB, A>(
-        &self,
+    fn sets<'s, 'a: 's, DB, A>(
+        &'s self,
         executor: A,
-        narrow: impl FnOnce(&mut sea_query::SelectStatement),
-    ) -> Result<Vec<ObjectSet>>
+        narrow: impl FnOnce(&mut sea_query::SelectStatement) + Send + 's,
+    ) -> BoxFuture<'s, Result<Vec<ObjectSet>>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let owner_key = self.store.owner_key()?;
-        let mut select = statements::select_sets(&self.store.tables);
-        select
-            .and_where(Expr::col(Alias::new("kind")).eq(self.table.as_str()))
-            .and_where(Expr::col(Alias::new("owner_key")).eq(owner_key));
-        narrow(&mut select);
-        let mut conn = executor.acquire().await?;
-        let rows =
-            raw::rows::<DB>(&mut conn, statements::build(&select, DB::DIALECT, false)).await?;
-        rows.iter()
-            .map(|row| ObjectSet::from_row::<DB>(self.clone(), row))
-            .collect()
+        Box::pin(async move {
+            let owner_key = self.store.owner_key()?;
+            let mut select = statements::select_sets(&self.store.tables);
+            select
+                .and_where(Expr::col(Alias::new("kind")).eq(self.table.as_str()))
+                .and_where(Expr::col(Alias::new("owner_key")).eq(owner_key));
+            narrow(&mut select);
+            let mut conn = executor.acquire().await?;
+            let rows =
+                raw::rows::<DB>(&mut conn, statements::build(&select, DB::DIALECT, false)).await?;
+            rows.iter()
+                .map(|row| ObjectSet::from_row::<DB>(self.clone(), row))
+                .collect()
+        })
     }
 
     /// Whether `other` is of the same store, owner and table: the sets an operation on a

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait, Query};
 use sqlx::{Acquire, Executor};
 
@@ -145,58 +146,68 @@ impl ObjectSet {
     ///
     /// # Errors
     /// [`Error::Query`] when the database refuses the query.
-    pub async fn contains<'a, A, DB>(&self, executor: A, id: i64) -> Result<bool>
+    pub fn contains<'s, 'a: 's, A, DB>(
+        &'s self,
+        executor: A,
+        id: i64,
+    ) -> BoxFuture<'s, Result<bool>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        let n = self
-            .member_rows(false)
-            .filter(Expr::col(Alias::new("object_id")).eq(id))
-            .count(&mut *conn)
-            .await?;
-        Ok(n > 0)
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            let n = self
+                .member_rows(false)
+                .filter(Expr::col(Alias::new("object_id")).eq(id))
+                .count(&mut *conn)
+                .await?;
+            Ok(n > 0)
+        })
     }
 
     /// Reads the set's row again.
     ///
     /// # Errors
     /// [`Error::NotFound`] when the set was deleted.
-    pub async fn refresh<'a, A, DB>(&mut self, executor: A) -> Result<()>
+    pub fn refresh<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<()>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        *self = self.kind.load(executor, self.id).await?;
-        Ok(())
+        Box::pin(async move {
+            *self = self.kind.load(executor, self.id).await?;
+            Ok(())
+        })
     }
 
     /// Deletes the set and its memberships.
     ///
     /// # Errors
     /// [`Error::NotFound`] when it was already deleted or is not the store owner's.
-    pub async fn delete<'a, A, DB>(&self, executor: A) -> Result<()>
+    pub fn delete<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<()>>
     where
-        A: Acquire<'a, Database = DB>,
+        A: Acquire<'a, Database = DB> + Send + 's,
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
-        let mut conn = executor.acquire().await?;
-        let mut tx = transaction::begin::<DB>(&mut conn).await?;
-        transaction::lock::<DB>(&mut tx, &self.kind, &[self.id]).await?;
-        // The foreign key cascades too; deleting here keeps a store whose engine was told
-        // to ignore foreign keys (SQLite's `PRAGMA foreign_keys = OFF`) clean.
-        self.rows().delete(&mut *tx).await?;
-        let delete = Query::delete()
-            .from_table(Alias::new(&self.kind.store.tables.sets))
-            .and_where(Expr::col(Alias::new("id")).eq(self.id))
-            .to_owned();
-        raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT, false)).await?;
-        tx.commit().await?;
-        Ok(())
+        Box::pin(async move {
+            let mut conn = executor.acquire().await?;
+            let mut tx = transaction::begin::<DB>(&mut conn).await?;
+            transaction::lock::<DB>(&mut tx, &self.kind, &[self.id]).await?;
+            // The foreign key cascades too; deleting here keeps a store whose engine was told
+            // to ignore foreign keys (SQLite's `PRAGMA foreign_keys = OFF`) clean.
+            self.rows().delete(&mut *tx).await?;
+            let delete = Query::delete()
+                .from_table(Alias::new(&self.kind.store.tables.sets))
+                .and_where(Expr::col(Alias::new("id")).eq(self.id))
+                .to_owned();
+            raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT, false)).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The kind's table with its key declared.

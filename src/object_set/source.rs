@@ -27,7 +27,7 @@ const IDS_PER_STATEMENT: usize = 10_000;
 /// [`SetExpr`] of the same kind, or ids as a `Vec<i64>`, slice or array.
 ///
 /// The trait is sealed; its only use is to be accepted there.
-pub trait MemberSource: private::Sealed {}
+pub trait MemberSource: private::Sealed + Send {}
 
 pub(super) mod private {
     /// The conversion, hidden from the public API.
@@ -56,7 +56,7 @@ pub enum Source {
     },
 }
 
-impl<T: QueryChain> MemberSource for T {}
+impl<T: QueryChain + Send> MemberSource for T {}
 impl<T: QueryChain> private::Sealed for T {
     fn into_source(self, kind: &Kind) -> Result<Source> {
         let node = self.into_node();

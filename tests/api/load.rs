@@ -52,6 +52,7 @@ async fn load(engine: &str, url: &str) {
     let tables = Tables {
         posts: unique("load_posts"),
         comments: unique("load_comments"),
+        sets_prefix: format!("{}_", unique("load_sets")),
     };
     seed::create(&pool, &tables)
         .await
