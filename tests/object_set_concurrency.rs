@@ -5,6 +5,15 @@
 //! exactly. PostgreSQL and MariaDB run it with their row locks; SQLite, on a file shared by
 //! eight connections, under its own database lock.
 
+// Test code over small, bounded numbers (8 tasks, 1,000 steps, 24 ids): a failed unwrap is
+// the test failing, and no cast here can truncate.
+#![allow(
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

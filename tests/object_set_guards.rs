@@ -2,6 +2,7 @@
 //! nothing behind, and no operation of one owner reads or changes another owner's set.
 
 mod common;
+#[allow(dead_code)]
 #[path = "object_set/fixture.rs"]
 mod fixture;
 

@@ -155,7 +155,7 @@ where
             .await
             .expect("OS2 xor");
         symmetric.push(start.elapsed());
-        if both.count() != (half / 2) as u64 || either.count() != half as u64 {
+        if both.count() != (half / 2).unsigned_abs() || either.count() != half.unsigned_abs() {
             println!(
                 "MISMATCH OS2 {engine}: {} and {} members",
                 both.count(),
@@ -224,7 +224,7 @@ where
 }
 
 fn check(engine: &str, strategy: &str, got: u64, members: i64) -> bool {
-    let ok = got == members as u64;
+    let ok = got == members.unsigned_abs();
     if !ok {
         println!("MISMATCH OS1 {engine} {strategy}: {got} members, expected {members}");
     }

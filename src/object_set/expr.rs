@@ -96,6 +96,7 @@ impl SetExpr {
     }
 
     /// The kind of the sets combined.
+    #[must_use]
     pub fn kind(&self) -> &Kind {
         &self.kind
     }
@@ -106,7 +107,6 @@ impl SetExpr {
     }
 
     /// The rows of the kind's table in the combination, with its key declared.
-    #[must_use]
     pub fn members(&self) -> QuerySet {
         QuerySet::table(Alias::new(&self.kind.table))
             .primary_key(Alias::new(&self.kind.key))
@@ -148,7 +148,7 @@ impl SetExpr {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
             let one = self.ids().filter(Expr::col(Alias::new("object_id")).eq(id));
-            Ok(one.exists(&mut *conn).await?)
+            one.exists(&mut *conn).await
         })
     }
 

@@ -91,11 +91,13 @@ impl Default for ObjectSetStore {
 
 impl ObjectSetStore {
     /// The store in `setql_object_sets` and `setql_object_set_members`.
+    #[must_use]
     pub fn new() -> Self {
         Self::with_prefix("setql_")
     }
 
     /// The store in `{prefix}object_sets` and `{prefix}object_set_members`.
+    #[must_use]
     pub fn with_prefix(prefix: &str) -> Self {
         ObjectSetStore {
             tables: Arc::new(Tables {
@@ -116,16 +118,19 @@ impl ObjectSetStore {
     }
 
     /// The owner whose sets this store sees; `None` for the sets without one.
+    #[must_use]
     pub fn owner(&self) -> Option<&str> {
         self.owner.as_deref()
     }
 
     /// The table of set rows.
+    #[must_use]
     pub fn sets_table(&self) -> &str {
         &self.tables.sets
     }
 
     /// The table of memberships.
+    #[must_use]
     pub fn members_table(&self) -> &str {
         &self.tables.members
     }
@@ -194,16 +199,19 @@ impl Kind {
     }
 
     /// The table whose rows the sets hold.
+    #[must_use]
     pub fn table(&self) -> &str {
         &self.table
     }
 
     /// The table's key column.
+    #[must_use]
     pub fn key(&self) -> &str {
         &self.key
     }
 
     /// The store the sets are kept in.
+    #[must_use]
     pub fn store(&self) -> &ObjectSetStore {
         &self.store
     }

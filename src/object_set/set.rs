@@ -61,36 +61,43 @@ impl ObjectSet {
     }
 
     /// The set's id.
+    #[must_use]
     pub fn id(&self) -> i64 {
         self.id
     }
 
     /// The set's name, unique among its owner's sets of its kind.
+    #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The owner; `None` for a set without one.
+    #[must_use]
     pub fn owner(&self) -> Option<&str> {
         self.kind.store.owner()
     }
 
     /// The kind: the table whose rows the set holds, and its key.
+    #[must_use]
     pub fn kind(&self) -> &Kind {
         &self.kind
     }
 
     /// How many members the set has; exact as of the last read or change.
+    #[must_use]
     pub fn count(&self) -> u64 {
         self.count
     }
 
     /// When the set was created.
+    #[must_use]
     pub fn created(&self) -> SystemTime {
         instant(self.created)
     }
 
     /// When the set's membership last changed.
+    #[must_use]
     pub fn modified(&self) -> SystemTime {
         instant(self.modified)
     }
@@ -108,21 +115,18 @@ impl ObjectSet {
     /// //   `setql_object_set_members` WHERE `set_id` = 7 AND `removed` = FALSE)
     /// # Ok(()) }
     /// ```
-    #[must_use]
     pub fn ids(&self) -> MemberIds {
         MemberIds::of(self)
     }
 
     /// The members: the kind's table restricted to the set, with its key declared, so it
     /// combines, filters, pages and counts like any other query set.
-    #[must_use]
     pub fn members(&self) -> QuerySet {
         self.kind_rows()
             .filter_in(Alias::new(&self.kind.key), &self.ids())
     }
 
     /// The members added by hand while the kind tracks changes.
-    #[must_use]
     pub fn added(&self) -> QuerySet {
         let added = self
             .member_rows(false)
@@ -135,7 +139,6 @@ impl ObjectSet {
 
     /// The rows removed by hand while the kind tracks changes, until
     /// [`purge`](Self::purge). They are not members.
-    #[must_use]
     pub fn removed(&self) -> QuerySet {
         let removed = self.member_rows(true).columns([Alias::new("object_id")]);
         self.kind_rows()
@@ -145,7 +148,7 @@ impl ObjectSet {
     /// Whether the row with key `id` is a member.
     ///
     /// # Errors
-    /// [`Error::Query`] when the database refuses the query.
+    /// [`Error::Query`](crate::Error::Query) when the database refuses the query.
     pub fn contains<'s, 'a: 's, A, DB>(
         &'s self,
         executor: A,
@@ -170,7 +173,7 @@ impl ObjectSet {
     /// Reads the set's row again.
     ///
     /// # Errors
-    /// [`Error::NotFound`] when the set was deleted.
+    /// [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
     pub fn refresh<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<()>>
     where
         A: Acquire<'a, Database = DB> + Send + 's,
@@ -186,7 +189,7 @@ impl ObjectSet {
     /// Deletes the set and its memberships.
     ///
     /// # Errors
-    /// [`Error::NotFound`] when it was already deleted or is not the store owner's.
+    /// [`Error::NotFound`](crate::Error::NotFound) when it was already deleted or is not the store owner's.
     pub fn delete<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<()>>
     where
         A: Acquire<'a, Database = DB> + Send + 's,

@@ -61,7 +61,7 @@ impl<T: QueryChain> private::Sealed for T {
     fn into_source(self, kind: &Kind) -> Result<Source> {
         let node = self.into_node();
         let column = match node.shape() {
-            Shape::Known(names) if names.iter().any(|name| *name == kind.key) => kind.key.clone(),
+            Shape::Known(names) if names.contains(&kind.key) => kind.key.clone(),
             Shape::Known(mut names) if names.len() == 1 => names.remove(0),
             Shape::Known(names) => {
                 return Err(Error::MemberSourceColumns {

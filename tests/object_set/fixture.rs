@@ -7,13 +7,13 @@ use crate::common::{drop_later, exec, unique};
 
 /// `objects (id BIGINT PRIMARY KEY, grp INTEGER NOT NULL)` holding ids 1..=20, with
 /// `grp = id % 3`, and an installed store of sets of its rows.
-pub struct Fixture {
-    pub table: String,
-    pub store: ObjectSetStore,
+pub(crate) struct Fixture {
+    pub(crate) table: String,
+    pub(crate) store: ObjectSetStore,
 }
 
 impl Fixture {
-    pub async fn new<DB>(pool: &sqlx::Pool<DB>) -> Fixture
+    pub(crate) async fn new<DB>(pool: &sqlx::Pool<DB>) -> Fixture
     where
         DB: setql::Backend,
         for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -39,12 +39,12 @@ impl Fixture {
         Fixture { table, store }
     }
 
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         self.store.kind(self.table.clone(), "id")
     }
 
     /// The kind's rows whose id is in `ids`, as a query set.
-    pub fn rows(&self, ids: &[i64]) -> QuerySet {
+    pub(crate) fn rows(&self, ids: &[i64]) -> QuerySet {
         QuerySet::table(self.table.clone())
             .primary_key("id")
             .filter(Expr::col("id").is_in(ids.iter().copied()))
@@ -52,7 +52,7 @@ impl Fixture {
 }
 
 /// The member ids of `set`, read from the database, sorted.
-pub async fn ids<DB>(pool: &sqlx::Pool<DB>, set: &ObjectSet) -> Vec<i64>
+pub(crate) async fn ids<DB>(pool: &sqlx::Pool<DB>, set: &ObjectSet) -> Vec<i64>
 where
     DB: setql::Backend,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -72,7 +72,7 @@ where
 
 /// Asserts that `set`'s stored count, its value's count and its members agree with
 /// `expected`.
-pub async fn assert_members<DB>(pool: &sqlx::Pool<DB>, set: &ObjectSet, expected: &[i64])
+pub(crate) async fn assert_members<DB>(pool: &sqlx::Pool<DB>, set: &ObjectSet, expected: &[i64])
 where
     DB: setql::Backend,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
