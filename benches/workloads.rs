@@ -656,6 +656,9 @@ async fn main() {
         agree &= server!("SETQL_MYSQL_URL", sqlx::MySql, "mysql", &settings);
     }
 
+    if settings.runs("W8") {
+        agree &= scaling::overhead(&sqlite, settings.quick).await;
+    }
     if settings.runs("W7") {
         scaling::workload(settings.quick);
     }

@@ -15,7 +15,8 @@ fn leaf(n: i64) -> QuerySet {
 }
 
 /// A tree one level deeper per step, cycling through `∩ leaf` with a later filter,
-/// `− leaf` and `∪ leaf`: `depth` operators over `depth + 1` leaves.
+/// `− leaf` and `∪ leaf`: `depth` operators over `depth + 1` leaves. `keep_branches()`
+/// marks the whole tree, so it is called once, at the end.
 fn deep(depth: i64, keep: bool) -> DelayedUnion {
     let mut set = DelayedUnion::new([leaf(0)]);
     for level in 1..=depth {
@@ -25,11 +26,8 @@ fn deep(depth: i64, keep: bool) -> DelayedUnion {
             1 => DelayedUnion::new([set.difference(next)]),
             _ => set.union(next),
         };
-        if keep {
-            set = set.keep_branches();
-        }
     }
-    set
+    if keep { set.keep_branches() } else { set }
 }
 
 /// A union of `width` leaves with three later filters.
@@ -94,4 +92,99 @@ pub(crate) fn workload(quick: bool) {
     series("depth_kept", depths, &|d| deep(d, true), quick);
     series("width_fused", widths, &|w| wide(w, false), quick);
     series("width_kept", widths, &|w| wide(w, true), quick);
+}
+
+/// W8: what a caller pays per query. An API-shaped query, built fresh from a base set each
+/// time (a two-branch union, three later filters, a 20-row page), run end to end through
+/// `fetch_all` on in-memory SQLite, where the query itself is cheapest; against sqlx
+/// running the same SQL text with the same values, prepared once.
+pub(crate) async fn overhead(pool: &sqlx::SqlitePool, quick: bool) -> bool {
+    let table = "setql_bench_w8";
+    let setup = [
+        format!("DROP TABLE IF EXISTS {table}"),
+        format!(
+            "CREATE TABLE {table} (id INTEGER PRIMARY KEY, category INTEGER NOT NULL, owner_id INTEGER NOT NULL, status TEXT NOT NULL, score INTEGER NOT NULL)"
+        ),
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) \
+             INSERT INTO {table} SELECT i, (i * 7919) % 100, (i * 104729) % 10000, \
+             CASE (i * 31) % 3 WHEN 0 THEN 'open' WHEN 1 THEN 'closed' ELSE 'archived' END, \
+             (i * 2654435761) % 1000003 FROM n"
+        ),
+        format!("CREATE INDEX {table}_category ON {table} (category)"),
+        format!("CREATE INDEX {table}_owner ON {table} (owner_id)"),
+        "ANALYZE".to_owned(),
+    ];
+    for sql in setup {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .expect("W8 seeds");
+    }
+    let base = {
+        let items = || {
+            QuerySet::table(table)
+                .primary_key("id")
+                .not_null(["status", "score"])
+        };
+        items().filter(Expr::col("category").eq(3)) | items().filter(Expr::col("owner_id").eq(42))
+    };
+    // Built fresh each time, as a request handler would from its parameters.
+    let request = || {
+        base.clone()
+            .filter(Expr::col("status").eq("open"))
+            .filter(Expr::col("score").gt(1000))
+            .exclude(Expr::col("owner_id").eq(7))
+            .order_by("score", Order::Desc)
+            .limit(20)
+    };
+    let (sql, values) = request().build(Dialect::Sqlite).expect("renders");
+    let by_setql = || async {
+        let rows: Vec<(i64, i64, i64, String, i64)> =
+            request().fetch_all(pool).await.expect("setql runs");
+        rows.len()
+    };
+    let by_sqlx = || async {
+        let arguments = sea_query_sqlx::SqlxValues(values.clone());
+        let rows: Vec<(i64, i64, i64, String, i64)> =
+            sqlx::query_as_with(sqlx::AssertSqlSafe(sql.clone()), arguments)
+                .fetch_all(pool)
+                .await
+                .expect("sqlx runs");
+        rows.len()
+    };
+    let (expected, got) = (by_sqlx().await, by_setql().await);
+    let build_only = {
+        let start = Instant::now();
+        for _ in 0..1000 {
+            std::hint::black_box(request().build(Dialect::Sqlite).expect("renders"));
+        }
+        start.elapsed().as_secs_f64() / 1000.0
+    };
+    println!(
+        "INFO W8 sqlite build and render alone: us={:.1}",
+        build_only * 1e6
+    );
+    let rounds = if quick { 200 } else { 3_000 };
+    let (mut setql, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let start = Instant::now();
+        std::hint::black_box(by_setql().await);
+        setql.push(start.elapsed());
+        let start = Instant::now();
+        std::hint::black_box(by_sqlx().await);
+        plain.push(start.elapsed());
+    }
+    let (setql, plain) = (spread(setql), spread(plain));
+    println!(
+        "RESULT W8 sqlite setql_us={:.1} sqlx_us={:.1} ratio={:.2} median_ratio={:.2} rows={got}",
+        setql.min * 1e6,
+        plain.min * 1e6,
+        setql.min / plain.min,
+        setql.median / plain.median
+    );
+    if got != expected {
+        println!("MISMATCH W8 sqlite: setql {got} rows, sqlx {expected}");
+    }
+    got == expected
 }
