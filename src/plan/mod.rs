@@ -194,14 +194,6 @@ fn same_projection(a: &Select, b: &Select) -> bool {
             .all(|(x, y)| x.name == y.name && x.expr == y.expr)
 }
 
-/// `p1 AND p2 …` over owned copies; `None` means no predicate, i.e. every row.
-fn conjunction<'p>(predicates: impl IntoIterator<Item = &'p Predicate>) -> Option<Expr> {
-    predicates
-        .into_iter()
-        .map(|predicate| Expr::clone(predicate))
-        .reduce(ExprTrait::and)
-}
-
 /// The conjuncts of `(p1 OR p2 …) AND q`, where `q` holds the predicates every branch has:
 /// `(p1 ∧ q) ∨ (p2 ∧ q) = (p1 ∨ p2) ∧ q` in SQL's three-valued logic too, and engines plan
 /// the factored form better (W1). An empty list means every row.
@@ -215,15 +207,10 @@ fn any(selects: &[&Select]) -> Vec<Predicate> {
         .filter(|filter| rest.iter().all(|select| holds(&select.filters, filter)))
         .collect();
     // A branch with no predicate of its own keeps every row the shared predicates keep.
-    let either = if selects
+    let either = selects
         .iter()
         .all(|select| own(select, &shared).next().is_some())
-    {
-        let parts = selects.iter().flat_map(|select| &select.filters);
-        Some(Predicate::gathering(one_of(selects, &shared), parts))
-    } else {
-        None
-    };
+        .then(|| one_of(selects, &shared));
     either
         .into_iter()
         .chain(shared.iter().copied().cloned())
@@ -233,7 +220,9 @@ fn any(selects: &[&Select]) -> Vec<Predicate> {
 /// `a1 OR a2 …`, where `a` is the conjunction of a branch's own predicates. When every
 /// branch has just one, `column = value` on the same column, the equivalent
 /// `column IN (values)`, which PostgreSQL plans as one index scan instead of a bitmap OR.
-fn one_of(selects: &[&Select], shared: &[&Predicate]) -> Expr {
+/// Otherwise the branches' predicates are kept as parts, not copied: a branch may itself be
+/// a fused tree.
+fn one_of(selects: &[&Select], shared: &[&Predicate]) -> Predicate {
     let equality = |select| equality(own(select, shared));
     let column = selects
         .first()
@@ -248,14 +237,16 @@ fn one_of(selects: &[&Select], shared: &[&Predicate]) -> Expr {
             })
             .collect();
         if let Some(values) = values {
-            return Expr::col(column.clone()).is_in(values);
+            let parts = selects.iter().flat_map(|select| &select.filters);
+            return Predicate::gathering(Expr::col(column.clone()).is_in(values), parts);
         }
     }
-    selects
-        .iter()
-        .filter_map(|select| conjunction(own(select, shared)))
-        .reduce(ExprTrait::or)
-        .unwrap_or_else(|| Expr::Constant(true.into()))
+    Predicate::any_of(
+        selects
+            .iter()
+            .map(|select| own(select, shared).cloned().collect())
+            .collect(),
+    )
 }
 
 /// `(column, value)` when `predicates` is exactly one `column = value`.
@@ -265,7 +256,7 @@ fn equality<'p>(
     let (Some(predicate), None) = (predicates.next(), predicates.next()) else {
         return None;
     };
-    let Expr::Binary(left, sea_query::BinOper::Equal, right) = &**predicate else {
+    let Some(Expr::Binary(left, sea_query::BinOper::Equal, right)) = predicate.plain() else {
         return None;
     };
     match (&**left, &**right) {
@@ -298,11 +289,11 @@ fn all(selects: &[&Select]) -> Vec<Predicate> {
 fn first_but_not_rest(first: &Select, rest: &[&Select]) -> Vec<Predicate> {
     let mut conjuncts = first.filters.clone();
     for select in rest {
-        let excluded = match conjunction(&select.filters) {
-            Some(kept) => kept.is_not(Expr::Constant(true.into())),
-            None => Expr::Constant(false.into()),
-        };
-        conjuncts.push(Predicate::gathering(excluded, &select.filters));
+        conjuncts.push(if select.filters.is_empty() {
+            Predicate::new(Expr::Constant(false.into()))
+        } else {
+            Predicate::none_of(select.filters.clone())
+        });
     }
     conjuncts
 }
@@ -344,9 +335,11 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
 }
 
 /// The same predicate: pushdown shares one `Arc` among branches, so identity is the cheap
-/// and common case; equal expressions built apart count too.
+/// and common case; equal expressions written apart count too. Combinations made by fusion
+/// are compared by identity only, since writing them out to compare would cost what fusion
+/// saves; two equal ones then stay apart, which is still exact.
 fn same(a: &Predicate, b: &Predicate) -> bool {
-    Predicate::ptr_eq(a, b) || a == b
+    Predicate::ptr_eq(a, b) || matches!((a.plain(), b.plain()), (Some(a), Some(b)) if a == b)
 }
 
 fn holds(filters: &[Predicate], filter: &Predicate) -> bool {

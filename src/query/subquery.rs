@@ -11,8 +11,8 @@
 //! The set never reads the outer row, so the only column the predicate reads is `column`:
 //! that is what pushdown renames per branch, and what the difference rule looks at.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use sea_query::{BinOper, ColumnRef, Expr, ExprTrait};
 
@@ -25,7 +25,7 @@ pub(crate) struct Predicate(Arc<Body>);
 
 #[derive(Debug)]
 struct Body {
-    expr: Expr,
+    form: Form,
     /// The sets whose markers `expr` holds. A predicate built from several (by fusion) may
     /// carry more than its `expr` still holds; only the ones it holds are rendered.
     subqueries: Vec<Subquery>,
@@ -34,6 +34,25 @@ struct Body {
     /// predicate without one costs nothing more. A predicate built from several may say so
     /// of a part it no longer holds; the renderer then looks and finds nothing.
     set_functions: bool,
+}
+
+/// What a predicate is made of. Fusion combines the predicates of branches that may
+/// themselves be fused, level upon level. Writing each combination out as one `Expr` would
+/// copy everything below it at every level, which is quadratic in the depth of the tree. So
+/// a combination keeps its parts, shared, and its `Expr` is written once, when it is read.
+#[derive(Debug)]
+enum Form {
+    Expr(Expr),
+    /// A combination, and its `Expr` once something has read it.
+    Combined(Combination, OnceLock<Expr>),
+}
+
+#[derive(Debug)]
+enum Combination {
+    /// `(a1 AND a2 …) OR (b1 AND …) OR …`.
+    AnyOf(Vec<Vec<Predicate>>),
+    /// `(p1 AND p2 …) IS NOT TRUE`.
+    NoneOf(Vec<Predicate>),
 }
 
 /// A set that a predicate tests membership in, and the marker that stands for it.
@@ -56,7 +75,7 @@ impl Predicate {
     pub(crate) fn new(expr: Expr) -> Self {
         let set_functions = crate::set_field::holds_function(&expr);
         Predicate(Arc::new(Body {
-            expr,
+            form: Form::Expr(expr),
             subqueries: Vec::new(),
             set_functions,
         }))
@@ -72,7 +91,7 @@ impl Predicate {
     pub(crate) fn with_expr(&self, expr: Expr) -> Predicate {
         let set_functions = self.0.set_functions || crate::set_field::holds_function(&expr);
         Predicate(Arc::new(Body {
-            expr,
+            form: Form::Expr(expr),
             subqueries: self.0.subqueries.clone(),
             set_functions,
         }))
@@ -83,6 +102,25 @@ impl Predicate {
         expr: Expr,
         parts: impl IntoIterator<Item = &'p Predicate>,
     ) -> Predicate {
+        Predicate::of_parts(Form::Expr(expr), parts)
+    }
+
+    /// `(a1 AND a2 …) OR (b1 AND …) OR …` over `groups`, none of them empty, with the parts
+    /// kept as they are (see [`Form`]).
+    pub(crate) fn any_of(groups: Vec<Vec<Predicate>>) -> Predicate {
+        debug_assert!(groups.iter().all(|group| !group.is_empty()));
+        let parts: Vec<Predicate> = groups.iter().flatten().cloned().collect();
+        Predicate::of_parts(Form::combined(Combination::AnyOf(groups)), &parts)
+    }
+
+    /// `(p1 AND p2 …) IS NOT TRUE` over `parts`, which must not be empty.
+    pub(crate) fn none_of(parts: Vec<Predicate>) -> Predicate {
+        debug_assert!(!parts.is_empty());
+        let gathered = parts.clone();
+        Predicate::of_parts(Form::combined(Combination::NoneOf(parts)), &gathered)
+    }
+
+    fn of_parts<'p>(form: Form, parts: impl IntoIterator<Item = &'p Predicate>) -> Predicate {
         let mut subqueries: Vec<Subquery> = Vec::new();
         let mut set_functions = false;
         for part in parts {
@@ -94,10 +132,24 @@ impl Predicate {
             }
         }
         Predicate(Arc::new(Body {
-            expr,
+            form,
             subqueries,
             set_functions,
         }))
+    }
+
+    /// The expression when the predicate was written as one, not combined by fusion; what
+    /// planning looks at without writing a combination out.
+    pub(crate) fn plain(&self) -> Option<&Expr> {
+        match &self.0.form {
+            Form::Expr(expr) => Some(expr),
+            _ => None,
+        }
+    }
+
+    /// The predicate's expression, owned, written out from the parts where it was combined.
+    pub(crate) fn to_expr(&self) -> Expr {
+        self.0.form.write()
     }
 
     /// The sets this predicate's markers stand for.
@@ -117,7 +169,52 @@ impl Predicate {
         if !self.0.subqueries.is_empty() || self.0.set_functions {
             return Err(self);
         }
-        Ok(Arc::try_unwrap(self.0).map_or_else(|shared| shared.expr.clone(), |body| body.expr))
+        Ok(match Arc::try_unwrap(self.0) {
+            Ok(Body {
+                form: Form::Expr(expr),
+                ..
+            }) => expr,
+            Ok(body) => body.form.write(),
+            Err(shared) => shared.form.write(),
+        })
+    }
+}
+
+impl Form {
+    fn combined(combination: Combination) -> Form {
+        Form::Combined(combination, OnceLock::new())
+    }
+
+    /// The expression, built from the parts without keeping what is built below this level:
+    /// a level's expression is kept only where that level itself is read.
+    fn write(&self) -> Expr {
+        match self {
+            Form::Expr(expr) => expr.clone(),
+            Form::Combined(combination, written) => written
+                .get()
+                .cloned()
+                .unwrap_or_else(|| combination.write()),
+        }
+    }
+}
+
+impl Combination {
+    fn write(&self) -> Expr {
+        let conjunction = |parts: &[Predicate]| {
+            parts
+                .iter()
+                .map(Predicate::to_expr)
+                .reduce(ExprTrait::and)
+                .unwrap_or_else(|| Expr::Constant(true.into()))
+        };
+        match self {
+            Combination::AnyOf(groups) => groups
+                .iter()
+                .map(|group| conjunction(group))
+                .reduce(ExprTrait::or)
+                .unwrap_or_else(|| Expr::Constant(false.into())),
+            Combination::NoneOf(parts) => conjunction(parts).is_not(Expr::Constant(true.into())),
+        }
     }
 }
 
@@ -125,13 +222,22 @@ impl std::ops::Deref for Predicate {
     type Target = Expr;
 
     fn deref(&self) -> &Expr {
-        &self.0.expr
+        match &self.0.form {
+            Form::Expr(expr) => expr,
+            Form::Combined(combination, written) => written.get_or_init(|| combination.write()),
+        }
     }
 }
 
 impl PartialEq for Predicate {
     fn eq(&self, other: &Predicate) -> bool {
-        self.0.expr == other.0.expr
+        if Predicate::ptr_eq(self, other) {
+            return true;
+        }
+        match (self.plain(), other.plain()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.to_expr() == other.to_expr(),
+        }
     }
 }
 
@@ -229,7 +335,7 @@ impl Predicate {
     /// `expr`, which holds the marker of `subquery`.
     fn reading(expr: Expr, subquery: Subquery) -> Predicate {
         Predicate(Arc::new(Body {
-            expr,
+            form: Form::Expr(expr),
             subqueries: vec![subquery],
             set_functions: false,
         }))

@@ -17,7 +17,7 @@ impl Renderer<'_> {
     /// functions written for this engine.
     pub(super) fn predicate(&mut self, predicate: &Predicate) -> Result<Expr> {
         let expr = if predicate.subqueries().is_empty() {
-            Expr::clone(predicate)
+            predicate.to_expr()
         } else {
             self.with_sets(predicate, predicate.subqueries())?
         };
