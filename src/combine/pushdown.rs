@@ -29,6 +29,20 @@ pub(crate) const PUSHED_RENAMED: &str =
 pub(crate) const PUSHED_INTO_FIRST: &str =
     "filter pushed into the first branch only: it reads columns outside the output";
 
+pub(crate) const APPLIED_AROUND: &str = "filters applied once around the combination: pushed into its branches they would be written into more than 32 SELECTs";
+
+/// The most SELECTs one filter is written into by pushdown.
+///
+/// Pushdown writes a filter once per SELECT below the combination, and nested combinations
+/// each push their own filters down too, so a tree filtered at every level grows with the
+/// square of its depth (W7: 364 KB of SQL at depth 256). With this bound a filter is written
+/// at most 32 times, so the SQL stays within 32 times its written size and grows linearly.
+/// Past the bound the filter is applied to the combined rows, as a derived table, which is
+/// always exact; the engines push such a filter into the arms themselves where they can
+/// (PostgreSQL, SQLite's push-down optimization, MariaDB's derived-table pushdown). Unions
+/// as people write them have a handful of branches, and keep per-branch filters.
+pub(crate) const MOST_COPIES: usize = 32;
+
 /// The compound with its pending filters moved where each would have gone had it been pushed
 /// when written. Filters, ordering and slicing of unsliced rows commute, so the ordering and
 /// slice are applied after them, to whatever node the filters leave.
@@ -39,6 +53,14 @@ pub(crate) fn settle(mut compound: Compound) -> Node {
     }
     let orders = std::mem::take(&mut compound.orders);
     let slice = std::mem::take(&mut compound.slice);
+    if selects_below(&compound, MOST_COPIES) > MOST_COPIES {
+        let mut outer = Node::Compound(Shared::new(compound)).wrap();
+        outer.notes.push(APPLIED_AROUND.into());
+        for predicate in pending {
+            outer.add_filter(predicate);
+        }
+        return Node::Select(Shared::new(outer)).ordered_and_sliced(orders, slice);
+    }
     let mut node = Node::Compound(Shared::new(compound));
     for predicate in pending {
         node = match node {
@@ -47,6 +69,23 @@ pub(crate) fn settle(mut compound: Compound) -> Node {
         };
     }
     node.ordered_and_sliced(orders, slice)
+}
+
+/// How many SELECTs a filter pushed into `compound` would reach, counting no further than
+/// just past `limit`, so that settling every level of a deep tree stays linear.
+fn selects_below(compound: &Compound, limit: usize) -> usize {
+    let mut count = 0;
+    for branch in &compound.branches {
+        count += match branch {
+            Node::Compound(inner) => selects_below(inner, limit - count),
+            Node::Select(_) => 1,
+            Node::Empty | Node::Invalid(_) => 0,
+        };
+        if count > limit {
+            break;
+        }
+    }
+    count
 }
 
 /// Pushes `predicate` into the branches of an unsliced compound now.
