@@ -66,6 +66,7 @@ pub mod object_set;
 mod paginate;
 mod plan;
 mod query;
+mod recursion;
 mod render;
 mod set_field;
 

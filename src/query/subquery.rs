@@ -200,6 +200,10 @@ impl Form {
 
 impl Combination {
     fn write(&self) -> Expr {
+        crate::recursion::deeper(|| self.write_here())
+    }
+
+    fn write_here(&self) -> Expr {
         let conjunction = |parts: &[Predicate]| {
             parts
                 .iter()

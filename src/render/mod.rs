@@ -51,11 +51,11 @@ pub(crate) enum Statement {
 
 impl Statement {
     pub(crate) fn to_string(&self, dialect: Dialect) -> String {
-        writer::to_string(&self.select(), dialect, self.all_markers())
+        crate::recursion::written(|| writer::to_string(&self.select(), dialect, self.all_markers()))
     }
 
     pub(crate) fn build(&self, dialect: Dialect) -> (String, Values) {
-        writer::build(&self.select(), dialect, self.all_markers())
+        crate::recursion::written(|| writer::build(&self.select(), dialect, self.all_markers()))
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -172,6 +172,10 @@ impl<'c> Renderer<'c> {
     }
 
     fn node(&mut self, node: &Node) -> Result<SelectStatement> {
+        crate::recursion::deeper(|| self.node_here(node))
+    }
+
+    fn node_here(&mut self, node: &Node) -> Result<SelectStatement> {
         match node {
             Node::Empty => Ok(empty_select()),
             Node::Invalid(misuse) => Err(misuse.clone().into_error(self.dialect)),
