@@ -30,6 +30,25 @@ fn deep(depth: i64, keep: bool) -> DelayedUnion {
     if keep { set.keep_branches() } else { set }
 }
 
+/// A tree that cannot fuse at its bottom, a union of two tables, and is filtered at every
+/// level above: `(… ∩ leaf).filter(p) ∪ leaf).filter(q) …`. Planning it once per level is
+/// what keeps it linear.
+fn deep_unfused(depth: i64) -> DelayedUnion {
+    let other = QuerySet::table("u")
+        .primary_key("id")
+        .filter(Expr::col("n").eq(0));
+    let mut set = DelayedUnion::new([leaf(0), other]);
+    for level in 1..=depth {
+        let next = leaf(level);
+        set = if level % 2 == 0 {
+            DelayedUnion::new([set.intersection(next).filter(Expr::col("m").gt(level))])
+        } else {
+            set.union(next).filter(Expr::col("m").lt(level))
+        };
+    }
+    set
+}
+
 /// A union of `width` leaves with three later filters.
 fn wide(width: i64, keep: bool) -> DelayedUnion {
     let set = DelayedUnion::new((0..width).map(leaf))
@@ -90,6 +109,7 @@ pub(crate) fn workload(quick: bool) {
     let widths: &[i64] = if quick { &[2, 128] } else { &[2, 128, 4096] };
     series("depth_fused", depths, &|d| deep(d, false), quick);
     series("depth_kept", depths, &|d| deep(d, true), quick);
+    series("depth_unfused", depths, &deep_unfused, quick);
     series("width_fused", widths, &|w| wide(w, false), quick);
     series("width_kept", widths, &|w| wide(w, true), quick);
 }

@@ -28,6 +28,10 @@ pub(crate) const FUSED: &str = "branches fused into one SELECT";
 
 /// The node as it should run, and whether anything was rewritten.
 pub(crate) fn plan(node: &Node) -> Option<Node> {
+    crate::recursion::deeper(|| plan_here(node))
+}
+
+fn plan_here(node: &Node) -> Option<Node> {
     match node {
         Node::Select(select) => {
             let Source::Derived(inner) = &select.source else {
@@ -40,16 +44,21 @@ pub(crate) fn plan(node: &Node) -> Option<Node> {
         }
         // Filters written on the combined rows are ANDed to the fused SELECT as they are, so
         // a subtracted branch is not filtered too; otherwise they are pushed into the
-        // branches first, and the branches planned with them.
+        // branches as planned. Pushing them into the branches as written and planning those
+        // again planned every subtree twice per level: exponential in the depth of a tree
+        // filtered at each level whose bottom cannot fuse.
         Node::Compound(compound) if !compound.pending.is_empty() => {
-            let fused = might_fuse(compound).then(|| match planned_branches(compound) {
-                Some(branches) => fuse(compound, &branches),
-                None => fuse(compound, &compound.branches),
-            });
-            fused.flatten().or_else(|| {
-                let settled = pushdown::settle((**compound).clone());
-                Some(plan(&settled).unwrap_or(settled))
-            })
+            let planned = planned_branches(compound);
+            let branches = planned.as_deref().unwrap_or(&compound.branches);
+            if let Some(fused) = fuse(compound, branches) {
+                return Some(fused);
+            }
+            let mut compound = (**compound).clone();
+            if let Some(planned) = planned {
+                compound.branches = planned;
+            }
+            let settled = pushdown::settle(compound);
+            Some(plan(&settled).unwrap_or(settled))
         }
         Node::Compound(compound) => {
             let Some(branches) = planned_branches(compound) else {
@@ -142,25 +151,12 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         // The combination's own key, which a declared `unique_key` may name, so that the
         // tie-breakers rendered here are the ones keyset cursors were read under.
         key: compound
-            .output_key_over(branches)
+            .output_key_over_alike(branches.first()?)
             .or_else(|| first.key.clone()),
         not_null: first.not_null.clone(),
         notes,
         group: None,
     })))
-}
-
-/// Whether fusion can be tried on `compound` at all: plain branches of one table, bottom-up.
-/// It keeps the planner from planning a subtree twice where the answer is already known.
-fn might_fuse(compound: &Compound) -> bool {
-    !compound.keep_branches
-        && compound.op != crate::combine::SetOp::UNION_ALL
-        && compound.branches.iter().all(|branch| match branch {
-            Node::Select(select) => fusable(select),
-            // A sliced combination keeps its own rows; it is not a filter on the table.
-            Node::Compound(inner) => !inner.slice.is_sliced() && might_fuse(inner),
-            Node::Empty | Node::Invalid(_) => false,
-        })
 }
 
 /// A combination may only be ordered by its output columns; a misuse is left for `render` to

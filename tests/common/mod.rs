@@ -108,6 +108,16 @@ impl Engine {
         }
     }
 
+    /// The dialect setql renders for this engine.
+    #[must_use]
+    pub fn dialect(&self) -> setql::Dialect {
+        match self {
+            Self::Sqlite => setql::Dialect::Sqlite,
+            Self::Postgres => setql::Dialect::Postgres,
+            Self::MySql => setql::Dialect::MySql,
+        }
+    }
+
     /// The engine behind a sqlx database type.
     #[must_use]
     pub fn of<DB: Database>() -> Self {

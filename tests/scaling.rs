@@ -1,0 +1,246 @@
+//! Large trees: a filter that pushdown would write into more than 32 SELECTs is applied once
+//! around the combination instead (`combine::pushdown::MOST_COPIES`). These check that the
+//! rows do not change, that NULLs survive an exclusion applied either way, that `explain`
+//! says which was done, and that the SQL of a deep tree stops growing with the square of its
+//! depth. `numbers` holds num 0..=9 with id = num + 1 and other_num = 10 − num.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use sea_query::{Expr, ExprTrait};
+use setql::prelude::*;
+
+const APPLIED_AROUND: &str = "filters applied once around the combination";
+
+fn num() -> Expr {
+    Expr::col("num")
+}
+
+/// The nums a leaf of the deep tree keeps.
+fn leaf_nums(level: i32) -> BTreeSet<i32> {
+    [level % 10, (level * 3 + 1) % 10, (level * 7 + 4) % 10].into()
+}
+
+/// A tree one level deeper per step, cycling through `∩ leaf` with a later filter on a
+/// column the leaves do not share with the output, `− leaf` and `∪ leaf`; and the nums it
+/// holds, worked out here.
+fn deep(table: &str, depth: i32) -> (DelayedUnion, BTreeSet<i32>) {
+    let leaf = |level: i32| {
+        QuerySet::table(table.to_owned())
+            .primary_key("id")
+            .filter(num().is_in(leaf_nums(level)))
+    };
+    let mut set = DelayedUnion::new([leaf(0)]);
+    let mut expected = leaf_nums(0);
+    for level in 1..=depth {
+        let next = leaf(level);
+        let nums = leaf_nums(level);
+        match level % 3 {
+            0 => {
+                let floor = level % 4;
+                set = DelayedUnion::new([set
+                    .intersection(next)
+                    .filter(Expr::col("other_num").gte(floor))]);
+                expected = expected
+                    .intersection(&nums)
+                    .copied()
+                    .filter(|n| 10 - n >= floor)
+                    .collect();
+            }
+            1 => {
+                set = DelayedUnion::new([set.difference(next)]);
+                expected = expected.difference(&nums).copied().collect();
+            }
+            _ => {
+                set = set.union(next);
+                expected.extend(nums);
+            }
+        }
+    }
+    (set, expected)
+}
+
+// Past the bound and below it, with every branch kept, a union of numbers filters to the
+// same rows; only the one past the bound says it applied its filters around.
+engines!(
+    a_filter_past_the_bound_keeps_the_same_rows,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let union_of = |branches: usize| {
+            DelayedUnion::new((0..branches).map(|i| {
+                QuerySet::table(t.clone())
+                    .primary_key("id")
+                    .filter(num().eq(i32::try_from(i % 10).unwrap()))
+            }))
+            .keep_branches()
+            .filter(num().gte(3))
+            .exclude(num().eq(7))
+            .order_by("num", sea_query::Order::Desc)
+        };
+        let (within, past) = (union_of(30), union_of(40));
+        assert_eq!(
+            nums!(pool, within.clone()),
+            [9, 8, 6, 5, 4, 3],
+            "{engine:?}"
+        );
+        assert_eq!(nums!(pool, past.clone()), [9, 8, 6, 5, 4, 3], "{engine:?}");
+        assert_eq!(nums!(pool, past.clone().limit(2)), [9, 8], "{engine:?}");
+        assert_eq!(past.count(pool).await.unwrap(), 6, "{engine:?}");
+        let dialect = engine.dialect();
+        assert!(!within.explain(dialect).unwrap().contains(APPLIED_AROUND));
+        let plan = past.explain(dialect).unwrap();
+        assert!(plan.contains(APPLIED_AROUND), "{plan}");
+        // Written once, around the union, not once per branch.
+        let sql = past.to_sql(dialect).unwrap();
+        assert_eq!(sql.matches(">= 3").count(), 1, "{sql}");
+    }
+);
+
+// An exclusion on a nullable column keeps the NULL rows whether it is pushed into the
+// branches or applied around them.
+engines!(an_exclusion_past_the_bound_keeps_nulls, |pool, engine| {
+    let t = unique("maybe");
+    exec(
+        pool,
+        format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY, v INTEGER NULL)"),
+    )
+    .await;
+    exec(
+        pool,
+        format!("INSERT INTO {t} (id, v) VALUES (1, 1), (2, NULL), (3, 3), (4, NULL), (5, 5)"),
+    )
+    .await;
+    let union_of = |branches: i32| {
+        DelayedUnion::new((0..branches).map(|i| {
+            QuerySet::table(t.clone())
+                .primary_key("id")
+                .columns(["id", "v"])
+                .filter(Expr::col("id").eq(i % 5 + 1))
+        }))
+        .keep_branches()
+        .exclude(Expr::col("v").eq(3))
+    };
+    for branches in [5, 40] {
+        let mut rows: Vec<(i32, Option<i32>)> = union_of(branches).fetch_all(pool).await.unwrap();
+        rows.sort_unstable();
+        let kept = [(1, Some(1)), (2, None), (4, None), (5, Some(5))];
+        assert_eq!(rows, kept, "{engine:?} {branches}");
+    }
+});
+
+// A deep tree of one table, fused and with every branch kept, holds the nums worked out
+// by hand; the kept one applies its upper filters around the combination.
+engines!(a_deep_tree_keeps_its_rows_either_way, |pool, engine| {
+    let t = numbers(pool).await;
+    let (set, expected) = deep(&t, 40);
+    let expected: Vec<i32> = expected.into_iter().collect();
+    let mut fused = nums!(pool, set.clone());
+    fused.sort_unstable();
+    assert_eq!(fused, expected, "{engine:?}");
+    let kept = set.keep_branches();
+    let mut rows = nums!(pool, kept.clone());
+    rows.sort_unstable();
+    assert_eq!(rows, expected, "{engine:?}");
+    assert_eq!(
+        kept.count(pool).await.unwrap(),
+        expected.len() as u64,
+        "{engine:?}"
+    );
+    assert!(
+        kept.explain(engine.dialect())
+            .unwrap()
+            .contains(APPLIED_AROUND)
+    );
+});
+
+// The SQL of a kept deep tree grows linearly with its depth once the bound is reached: four
+// times the depth is about four times the SQL, not sixteen.
+#[test]
+fn deep_sql_grows_linearly() {
+    let length = |depth| {
+        let (set, _) = deep("t", depth);
+        set.keep_branches().to_sql(Dialect::Postgres).unwrap().len()
+    };
+    let (at_64, at_256) = (length(64), length(256));
+    assert!(
+        at_256 < at_64 * 5,
+        "depth 64: {at_64} bytes, depth 256: {at_256} bytes"
+    );
+    // Fused, the tree is one SELECT whose WHERE grows with the leaves.
+    let fused = |depth| deep("t", depth).0.to_sql(Dialect::Postgres).unwrap().len();
+    assert!(fused(256) < fused(64) * 5);
+}
+
+// Depth 256 is planned, rendered and explained on a thread with half the stack of a tokio
+// worker, in debug builds too: deep steps move to fresh stack segments.
+#[test]
+fn a_deep_tree_fits_a_small_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let (set, _) = deep("t", 256);
+            let kept = set.clone().keep_branches();
+            for set in [set, kept] {
+                for dialect in Dialect::ALL {
+                    let (sql, _) = set.build(dialect).unwrap();
+                    assert!(sql.starts_with("SELECT"), "{dialect:?}");
+                    set.explain(dialect).unwrap();
+                }
+            }
+        })
+        .unwrap();
+    worker.join().unwrap();
+}
+
+// A tree filtered at every level over a bottom that cannot fuse (two tables) was planned
+// twice per level, 2^depth times in all; depth 40 would not finish. Its rows are worked
+// out here: ids 1..=10 in both tables.
+engines!(
+    a_deep_unfusable_tree_is_planned_once_per_level,
+    |pool, engine| {
+        let (a, b) = (numbers(pool).await, numbers(pool).await);
+        let leaf = |table: &str, ids: &BTreeSet<i32>| {
+            QuerySet::table(table.to_owned())
+                .primary_key("id")
+                .columns(["id"])
+                .filter(Expr::col("id").is_in(ids.iter().copied()))
+        };
+        let all: BTreeSet<i32> = (1..=10).collect();
+        let mut set = DelayedUnion::new([leaf(&a, &all), leaf(&b, &[1, 2].into())]);
+        let mut expected = all.clone();
+        for level in 1..=40 {
+            let ids: BTreeSet<i32> = all
+                .iter()
+                .copied()
+                .filter(|id| id % 7 != level % 7)
+                .collect();
+            if level % 2 == 0 {
+                let floor = level % 5;
+                set = DelayedUnion::new([set
+                    .intersection(leaf(&a, &ids))
+                    .filter(Expr::col("id").gt(floor))]);
+                expected = expected
+                    .intersection(&ids)
+                    .copied()
+                    .filter(|id| *id > floor)
+                    .collect();
+            } else {
+                let ceiling = 11 - level % 3;
+                set = set
+                    .union(leaf(&a, &ids))
+                    .filter(Expr::col("id").lt(ceiling));
+                expected = expected
+                    .union(&ids)
+                    .copied()
+                    .filter(|id| *id < ceiling)
+                    .collect();
+            }
+        }
+        let mut rows: Vec<(i32,)> = set.fetch_all(pool).await.unwrap();
+        rows.sort_unstable();
+        let expected: Vec<(i32,)> = expected.into_iter().map(|id| (id,)).collect();
+        assert_eq!(rows, expected, "{engine:?}");
+    }
+);
