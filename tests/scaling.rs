@@ -1,5 +1,6 @@
-//! Large trees: a filter that pushdown would write into more than 32 SELECTs is applied once
-//! around the combination instead (`combine::pushdown::MOST_COPIES`). These check that the
+//! Large trees: a filter that pushdown would copy into more SELECTs than its combination has
+//! branches, and more than 8, is applied once around the combination instead
+//! (`combine::pushdown::MOST_COPIES`). These check that the
 //! rows do not change, that NULLs survive an exclusion applied either way, that `explain`
 //! says which was done, and that the SQL of a deep tree stops growing with the square of its
 //! depth. `numbers` holds num 0..=9 with id = num + 1 and other_num = 10 − num.
@@ -62,44 +63,67 @@ fn deep(table: &str, depth: i32) -> (DelayedUnion, BTreeSet<i32>) {
     (set, expected)
 }
 
-// Past the bound and below it, with every branch kept, a union of numbers filters to the
-// same rows; only the one past the bound says it applied its filters around.
+/// A union of `pairs` intersections, `(num = i) ∩ (num >= 0)` for i = 0, 1, …, wrapping at
+/// 10, kept as written: `2 × pairs` SELECTs below the union, and `pairs` branches.
+fn union_of_pairs(table: &str, pairs: usize) -> DelayedUnion {
+    let n = |p: Expr| {
+        QuerySet::table(table.to_owned())
+            .primary_key("id")
+            .filter(p)
+    };
+    DelayedUnion::new((0..pairs).map(|i| {
+        let num_i = i32::try_from(i % 10).unwrap();
+        DelayedUnion::new([n(num().eq(num_i)).intersection(n(num().gte(0)))])
+    }))
+    .keep_branches()
+}
+
+// A later filter is copied into every SELECT of a nested combination up to 8 of them, and
+// applied once around it past that; a flat union copies it into each branch however many
+// there are. All three keep the same rows, and only the one past the bound says so.
 engines!(
     a_filter_past_the_bound_keeps_the_same_rows,
     |pool, engine| {
         let t = numbers(pool).await;
-        let union_of = |branches: usize| {
-            DelayedUnion::new((0..branches).map(|i| {
+        let filtered = |set: DelayedUnion| {
+            set.filter(num().gte(3))
+                .exclude(num().eq(7))
+                .order_by("num", sea_query::Order::Desc)
+        };
+        let flat = filtered(
+            DelayedUnion::new((0..40).map(|i| {
                 QuerySet::table(t.clone())
                     .primary_key("id")
-                    .filter(num().eq(i32::try_from(i % 10).unwrap()))
+                    .filter(num().eq(i % 10))
             }))
-            .keep_branches()
-            .filter(num().gte(3))
-            .exclude(num().eq(7))
-            .order_by("num", sea_query::Order::Desc)
-        };
-        let (within, past) = (union_of(30), union_of(40));
-        assert_eq!(
-            nums!(pool, within.clone()),
-            [9, 8, 6, 5, 4, 3],
-            "{engine:?}"
+            .keep_branches(),
         );
-        assert_eq!(nums!(pool, past.clone()), [9, 8, 6, 5, 4, 3], "{engine:?}");
+        let (within, past) = (
+            filtered(union_of_pairs(&t, 4)),
+            filtered(union_of_pairs(&t, 10)),
+        );
+        let dialect = engine.dialect();
+        let cases: [(&DelayedUnion, &[i32], bool); 3] = [
+            (&flat, &[9, 8, 6, 5, 4, 3], false),
+            (&within, &[3], false),
+            (&past, &[9, 8, 6, 5, 4, 3], true),
+        ];
+        for (set, expected, around) in cases {
+            assert_eq!(nums!(pool, set.clone()), expected, "{engine:?}");
+            let plan = set.explain(dialect).unwrap();
+            assert_eq!(plan.contains(APPLIED_AROUND), around, "{plan}");
+        }
         assert_eq!(nums!(pool, past.clone().limit(2)), [9, 8], "{engine:?}");
         assert_eq!(past.count(pool).await.unwrap(), 6, "{engine:?}");
-        let dialect = engine.dialect();
-        assert!(!within.explain(dialect).unwrap().contains(APPLIED_AROUND));
-        let plan = past.explain(dialect).unwrap();
-        assert!(plan.contains(APPLIED_AROUND), "{plan}");
-        // Written once, around the union, not once per branch.
+        // Written once, around the union, not once per SELECT.
         let sql = past.to_sql(dialect).unwrap();
         assert_eq!(sql.matches(">= 3").count(), 1, "{sql}");
+        assert_eq!(flat.to_sql(dialect).unwrap().matches(">= 3").count(), 40);
     }
 );
 
 // An exclusion on a nullable column keeps the NULL rows whether it is pushed into the
-// branches or applied around them.
+// SELECTs or applied around them.
 engines!(an_exclusion_past_the_bound_keeps_nulls, |pool, engine| {
     let t = unique("maybe");
     exec(
@@ -112,21 +136,34 @@ engines!(an_exclusion_past_the_bound_keeps_nulls, |pool, engine| {
         format!("INSERT INTO {t} (id, v) VALUES (1, 1), (2, NULL), (3, 3), (4, NULL), (5, 5)"),
     )
     .await;
-    let union_of = |branches: i32| {
-        DelayedUnion::new((0..branches).map(|i| {
-            QuerySet::table(t.clone())
-                .primary_key("id")
-                .columns(["id", "v"])
-                .filter(Expr::col("id").eq(i % 5 + 1))
+    let n = |p: Expr| {
+        QuerySet::table(t.clone())
+            .primary_key("id")
+            .columns(["id", "v"])
+            .filter(p)
+    };
+    let pairs = |count: i32| {
+        DelayedUnion::new((0..count).map(|i| {
+            let id = Expr::col("id");
+            DelayedUnion::new([n(id.clone().eq(i % 5 + 1)).intersection(n(id.gte(1)))])
         }))
         .keep_branches()
         .exclude(Expr::col("v").eq(3))
     };
-    for branches in [5, 40] {
-        let mut rows: Vec<(i32, Option<i32>)> = union_of(branches).fetch_all(pool).await.unwrap();
+    for count in [2, 10] {
+        let set = pairs(count);
+        let mut rows: Vec<(i32, Option<i32>)> = set.fetch_all(pool).await.unwrap();
         rows.sort_unstable();
-        let kept = [(1, Some(1)), (2, None), (4, None), (5, Some(5))];
-        assert_eq!(rows, kept, "{engine:?} {branches}");
+        let kept: &[(i32, Option<i32>)] = match count {
+            2 => &[(1, Some(1)), (2, None)],
+            _ => &[(1, Some(1)), (2, None), (4, None), (5, Some(5))],
+        };
+        assert_eq!(rows, kept, "{engine:?} {count}");
+        let around = set
+            .explain(engine.dialect())
+            .unwrap()
+            .contains(APPLIED_AROUND);
+        assert_eq!(around, count == 10, "{engine:?}");
     }
 });
 

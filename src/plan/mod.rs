@@ -57,8 +57,7 @@ fn plan_here(node: &Node) -> Option<Node> {
             if let Some(planned) = planned {
                 compound.branches = planned;
             }
-            let settled = pushdown::settle(compound);
-            Some(plan(&settled).unwrap_or(settled))
+            Some(settle_planned(Node::Compound(Shared::new(compound))))
         }
         Node::Compound(compound) => {
             let Some(branches) = planned_branches(compound) else {
@@ -80,6 +79,48 @@ fn plan_here(node: &Node) -> Option<Node> {
             })
         }
         Node::Empty | Node::Invalid(_) => None,
+    }
+}
+
+/// `node`, planned except for filters waiting on some of its combinations, with those
+/// filters fused or pushed down as planning would. Only the nodes holding such filters are
+/// visited: the rest is planned already, and walking it again at every level of a deep tree
+/// was quadratic.
+fn settle_planned(node: Node) -> Node {
+    crate::recursion::deeper(|| match node {
+        Node::Compound(compound) if !compound.pending.is_empty() => {
+            if let Some(fused) = fuse(&compound, &compound.branches) {
+                return fused;
+            }
+            settle_planned(pushdown::settle(Shared::into_inner(compound)))
+        }
+        Node::Compound(mut compound) if compound.branches.iter().any(holds_pending) => {
+            let branches = std::mem::take(&mut compound.branches);
+            compound.branches = branches.into_iter().map(settle_planned).collect();
+            Node::Compound(compound)
+        }
+        Node::Select(mut select) if matches!(&select.source, Source::Derived(inner) if holds_pending(inner)) =>
+        {
+            if let Source::Derived(inner) = &mut select.source {
+                let taken = std::mem::replace(&mut **inner, Node::Empty);
+                **inner = settle_planned(taken);
+            }
+            Node::Select(select)
+        }
+        other => other,
+    })
+}
+
+/// Whether filters wait on this combination, or on the one a chain of derived tables reads:
+/// where pushdown leaves a filter it pushes into a planned node.
+fn holds_pending(node: &Node) -> bool {
+    match node {
+        Node::Compound(compound) => !compound.pending.is_empty(),
+        Node::Select(select) => match &select.source {
+            Source::Derived(inner) => holds_pending(inner),
+            Source::Table(_) | Source::Adopted(_) => false,
+        },
+        Node::Empty | Node::Invalid(_) => false,
     }
 }
 
