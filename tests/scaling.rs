@@ -65,16 +65,15 @@ fn deep(table: &str, depth: i32) -> (DelayedUnion, BTreeSet<i32>) {
 
 /// A union of `pairs` intersections, `(num = i) ∩ (num >= 0)` for i = 0, 1, …, wrapping at
 /// 10, kept as written: `2 × pairs` SELECTs below the union, and `pairs` branches.
-fn union_of_pairs(table: &str, pairs: usize) -> DelayedUnion {
+fn union_of_pairs(table: &str, pairs: i32) -> DelayedUnion {
     let n = |p: Expr| {
         QuerySet::table(table.to_owned())
             .primary_key("id")
             .filter(p)
     };
-    DelayedUnion::new((0..pairs).map(|i| {
-        let num_i = i32::try_from(i % 10).unwrap();
-        DelayedUnion::new([n(num().eq(num_i)).intersection(n(num().gte(0)))])
-    }))
+    DelayedUnion::new(
+        (0..pairs).map(|i| DelayedUnion::new([n(num().eq(i % 10)).intersection(n(num().gte(0)))])),
+    )
     .keep_branches()
 }
 
