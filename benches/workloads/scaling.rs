@@ -159,9 +159,7 @@ pub(crate) async fn overhead(pool: &sqlx::SqlitePool, quick: bool) -> bool {
             .limit(20)
     };
     let (sql, values) = request().build(Dialect::Sqlite).expect("renders");
-    // Both run on one connection: through the pool, each strategy could keep landing on a
-    // connection of its own, and a run then compared the connections, not the strategies
-    // (minimum ratios of 0.67 and 1.59 in two runs whose medians both read 1.03).
+    // Both run on one connection, acquired once, so neither times the pool's acquire.
     let mut connection = pool.acquire().await.expect("W8 connects");
     let conn = &mut *connection;
     type Row = (i64, i64, i64, String, i64);
