@@ -75,6 +75,7 @@ fn plan_here(node: &Node) -> Option<Node> {
                     unique: compound.unique.clone(),
                     shape: compound.shape.clone(),
                     lineage: compound.lineage.clone(),
+                    non_null: compound.non_null.clone(),
                 })))
             })
         }
@@ -238,6 +239,11 @@ fn any(selects: &[&Select]) -> Vec<Predicate> {
     let Some((first, rest)) = selects.split_first() else {
         return Vec::new();
     };
+    // A union of one set is that set. Factoring would find every predicate shared, and
+    // comparing each with every other made a chain of such unions cubic in its depth.
+    if rest.is_empty() {
+        return first.filters.clone();
+    }
     let shared: Vec<&Predicate> = first
         .filters
         .iter()
@@ -310,11 +316,16 @@ fn own<'s>(select: &'s Select, shared: &'s [&Predicate]) -> impl Iterator<Item =
         .filter(move |filter| !shared.iter().any(|common| same(common, filter)))
 }
 
-/// Every branch's predicates, each shared predicate once.
+/// Every branch's predicates, each shared predicate once. The first branch's list is taken
+/// as it is: in a chain of intersections it is the fused list of every level below, and
+/// checking it against itself at each level made the chain cubic in its depth.
 fn all(selects: &[&Select]) -> Vec<Predicate> {
-    let mut seen: Vec<Predicate> = Vec::new();
-    for filter in selects.iter().flat_map(|select| &select.filters) {
-        if !seen.iter().any(|known| same(known, filter)) {
+    let Some((first, rest)) = selects.split_first() else {
+        return Vec::new();
+    };
+    let mut seen = first.filters.clone();
+    for filter in rest.iter().flat_map(|select| &select.filters) {
+        if !seen.iter().any(|kept| same(kept, filter)) {
             seen.push(Predicate::clone(filter));
         }
     }
@@ -368,6 +379,7 @@ pub(crate) fn key_union(node: &Node) -> Option<Node> {
         unique: None,
         shape: Default::default(),
         lineage: Default::default(),
+        non_null: Default::default(),
     })))
 }
 

@@ -245,6 +245,10 @@ impl Node {
 
     /// Marks every combination in this tree to be rendered as written.
     pub(crate) fn keep_branches(self) -> Node {
+        crate::recursion::deeper(|| self.keep_branches_here())
+    }
+
+    fn keep_branches_here(self) -> Node {
         match self {
             Node::Compound(mut compound) => {
                 let inner = &mut *compound;
@@ -548,6 +552,7 @@ impl Compound {
             unique: None,
             shape: Default::default(),
             lineage: Default::default(),
+            non_null: Default::default(),
         }
     }
 }

@@ -73,7 +73,14 @@ pub struct Compound {
     pub(crate) shape: ShapeCache,
     /// Where the rows come from, for keys (see `key`), kept like `shape`.
     pub(crate) lineage: super::key::LineageCache,
+    /// The output columns that hold no NULL, kept like `shape`: `wrap` and `exclude` ask
+    /// for them at every level of a deep tree.
+    pub(crate) non_null: NonNullCache,
 }
+
+/// A compound's non-null output columns, worked out on first use and shared by its copies.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NonNullCache(pub(crate) std::sync::OnceLock<Vec<String>>);
 
 /// A compound's [`Shape`], computed on first use and shared by its copies.
 #[derive(Debug, Clone, Default)]

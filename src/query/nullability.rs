@@ -8,7 +8,7 @@
 
 use sea_query::{BinOper, ColumnRef, Expr, ExprTrait, UnOper, Value};
 
-use super::node::{Node, Select, Shape, Source};
+use super::node::{Compound, Node, Select, Shape, Source};
 use super::predicate::is_column_named;
 use crate::combine::SetKind;
 
@@ -30,35 +30,48 @@ impl Node {
     pub(crate) fn non_null_outputs(&self) -> Vec<String> {
         match self {
             Node::Select(select) => select.non_null_outputs(),
-            Node::Compound(compound) => {
-                let Some((first, rest)) = compound.branches.split_first() else {
-                    return Vec::new();
-                };
-                let mut names = first.non_null_outputs();
-                if compound.op.kind == SetKind::Union {
-                    // A union's column holds no NULL only if no branch puts one there; the
-                    // branches line up by position.
-                    let outer = first.shape();
-                    for branch in rest {
-                        let own = branch.non_null_outputs();
-                        let shape = branch.shape();
-                        names.retain(|name| match (&outer, &shape) {
-                            (Shape::Known(outer), Shape::Known(theirs)) => outer
-                                .iter()
-                                .position(|n| n == name)
-                                .and_then(|at| theirs.get(at))
-                                .is_some_and(|theirs| own.contains(theirs)),
-                            _ => outer == shape && own.contains(name),
-                        });
-                    }
-                }
-                // An intersection's or difference's rows are rows of its first branch.
-                names
-            }
+            Node::Compound(compound) => crate::recursion::deeper(|| {
+                compound
+                    .non_null
+                    .0
+                    .get_or_init(|| compound.non_null_outputs())
+                    .clone()
+            }),
             Node::Empty | Node::Invalid(_) => Vec::new(),
         }
     }
+}
 
+impl Compound {
+    /// See [`Node::non_null_outputs`]; worked out from the branches.
+    fn non_null_outputs(&self) -> Vec<String> {
+        let Some((first, rest)) = self.branches.split_first() else {
+            return Vec::new();
+        };
+        let mut names = first.non_null_outputs();
+        if self.op.kind == SetKind::Union {
+            // A union's column holds no NULL only if no branch puts one there; the branches
+            // line up by position.
+            let outer = first.shape();
+            for branch in rest {
+                let own = branch.non_null_outputs();
+                let shape = branch.shape();
+                names.retain(|name| match (&outer, &shape) {
+                    (Shape::Known(outer), Shape::Known(theirs)) => outer
+                        .iter()
+                        .position(|n| n == name)
+                        .and_then(|at| theirs.get(at))
+                        .is_some_and(|theirs| own.contains(theirs)),
+                    _ => outer == shape && own.contains(name),
+                });
+            }
+        }
+        // An intersection's or difference's rows are rows of its first branch.
+        names
+    }
+}
+
+impl Node {
     /// Declares columns of this set's table NOT NULL.
     pub(crate) fn not_null(self, columns: Vec<String>) -> Node {
         match self {

@@ -24,6 +24,10 @@ pub(crate) fn explain(node: &Node, capabilities: &Capabilities) -> Result<String
 }
 
 fn describe(node: &Node, capabilities: &Capabilities, depth: usize, plan: &mut String) {
+    crate::recursion::deeper(|| describe_here(node, capabilities, depth, plan));
+}
+
+fn describe_here(node: &Node, capabilities: &Capabilities, depth: usize, plan: &mut String) {
     let indent = "  ".repeat(depth);
     match node {
         Node::Empty => {
