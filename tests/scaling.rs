@@ -207,6 +207,26 @@ fn deep_sql_grows_linearly() {
     // Fused, the tree is one SELECT whose WHERE grows with the leaves.
     let fused = |depth| deep("t", depth).0.to_sql(Dialect::Postgres).unwrap().len();
     assert!(fused(256) < fused(64) * 5);
+    // `((a ∪ b).filter(p) ∪ c).filter(q) …`: a union carrying filters is merged into the next
+    // only while that copies them into 8 SELECTs at most; merged at every step, every filter
+    // was copied into every branch below it (1.8 MB of SQL at length 512).
+    let chain = |length: i32| {
+        let leaf = |n: i32| QuerySet::table("t").primary_key("id").filter(num().eq(n));
+        let mut set = DelayedUnion::new([leaf(0)]);
+        for n in 1..=length {
+            set = set.union(leaf(n)).filter(Expr::col("m").gt(n));
+        }
+        (
+            set.to_sql(Dialect::Postgres).unwrap().len(),
+            set.keep_branches().to_sql(Dialect::Postgres).unwrap().len(),
+        )
+    };
+    let ((fused_64, kept_64), (fused_256, kept_256)) = (chain(64), chain(256));
+    assert!(
+        fused_256 < fused_64 * 5,
+        "{fused_64} then {fused_256} bytes"
+    );
+    assert!(kept_256 < kept_64 * 5, "{kept_64} then {kept_256} bytes");
 }
 
 // Depth 256 is planned, rendered and explained on a thread with half the stack of a tokio
@@ -214,11 +234,19 @@ fn deep_sql_grows_linearly() {
 #[test]
 fn a_deep_tree_fits_a_small_stack() {
     let worker = std::thread::Builder::new()
-        .stack_size(1024 * 1024)
+        .stack_size(512 * 1024)
         .spawn(|| {
             let (set, _) = deep("t", 256);
             let kept = set.clone().keep_branches();
-            for set in [set, kept] {
+            // An exclusion at every level asks each level which columns hold no NULL.
+            let leaf = |n: i32| QuerySet::table("t").primary_key("id").filter(num().eq(n));
+            let mut excluded = DelayedUnion::new([leaf(0)]);
+            for level in 1..=256 {
+                excluded = DelayedUnion::new([excluded
+                    .intersection(leaf(level))
+                    .exclude(Expr::col("m").eq(level))]);
+            }
+            for set in [set, kept, excluded.clone(), excluded.keep_branches()] {
                 for dialect in Dialect::ALL {
                     let (sql, _) = set.build(dialect).unwrap();
                     assert!(sql.starts_with("SELECT"), "{dialect:?}");

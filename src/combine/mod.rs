@@ -102,8 +102,18 @@ pub(crate) fn combine(op: SetOp, operands: Vec<Node>) -> Node {
 /// would be lost: unions and intersections with the same `all` flag, and a difference in
 /// first place (`(A − B) − C = A − B − C`). An ordering on the child is dropped either way, as set
 /// operations do not keep order; a slice is not.
+///
+/// A child with later filters merges only when settling them copies each into at most
+/// [`pushdown::MOST_COPIES`] SELECTs. Past that it stays a branch of its own: a chain like
+/// `((a ∪ b).filter(p) ∪ c).filter(q) ∪ …`, merged at every step, copied every filter into
+/// every branch below it, and its SQL grew with the square of its length.
 fn flattens_into(op: SetOp, child: &Compound, is_first: bool) -> bool {
     if child.op != op || child.slice.is_sliced() || child.keep_branches {
+        return false;
+    }
+    if !child.pending.is_empty()
+        && pushdown::selects_below(child, pushdown::MOST_COPIES) > pushdown::MOST_COPIES
+    {
         return false;
     }
     match op.kind {

@@ -79,7 +79,7 @@ pub(crate) fn settle(mut compound: Compound) -> Node {
 
 /// How many SELECTs a filter pushed into `compound` would reach, counting no further than
 /// just past `limit`, so that settling every level of a deep tree stays linear.
-fn selects_below(compound: &Compound, limit: usize) -> usize {
+pub(crate) fn selects_below(compound: &Compound, limit: usize) -> usize {
     let mut count = 0;
     for branch in &compound.branches {
         count += match branch {
