@@ -408,20 +408,10 @@ engines!(
             .update(pool, [("tags", set_remove("tags", Expr::col("extra")))])
             .await
             .unwrap();
-        let expected = [
-            Some(""),
-            Some("a"),
-            Some("a,b"),
-            Some("a,b,c"),
-            Some("b,c"),
-            Some("c,b"),
-            None,
-            Some("bb,ab"),
-            Some("A,b"),
-        ];
+        // Removing what was added gives the fixture back.
         assert_eq!(
             tags_after!(pool, &t),
-            owned(expected),
+            owned(TAGS),
             "{engine:?} remove extra"
         );
         let with_extra = sets(&t).filter(set_contains("tags", Expr::col("extra")));

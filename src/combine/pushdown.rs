@@ -169,3 +169,13 @@ fn branch_predicates(compound: &Compound, predicate: &Predicate) -> Option<Vec<(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// `explain` names the bound in words; the two must not drift apart.
+    #[test]
+    fn the_note_names_the_bound() {
+        let bound = format!("more than {}", super::MOST_COPIES);
+        assert!(super::APPLIED_AROUND.ends_with(&bound));
+    }
+}

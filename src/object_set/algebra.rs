@@ -199,18 +199,8 @@ impl ObjectSet {
                 InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
             };
             self.drop_scratch::<DB>(&mut tx, &source).await?;
-            let now = transaction::now();
             let members = count + joined - left;
-            transaction::store_count::<DB>(
-                &mut tx,
-                &self.kind().store.tables,
-                self.id(),
-                members,
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            self.changed(members, now);
+            self.commit_count::<DB>(tx, members).await?;
             Ok(joined + left)
         })
     }

@@ -52,17 +52,7 @@ impl ObjectSet {
             let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
             source.check_ids::<DB>(&mut tx, self.kind()).await?;
             let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
-            let now = transaction::now();
-            transaction::store_count::<DB>(
-                &mut tx,
-                &self.kind().store.tables,
-                self.id(),
-                count + added,
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            self.changed(count + added, now);
+            self.commit_count::<DB>(tx, count + added).await?;
             Ok(added)
         })
     }
@@ -106,18 +96,8 @@ impl ObjectSet {
             let mut tx = transaction::begin::<DB>(&mut conn).await?;
             let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
             let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
-            let now = transaction::now();
             let left = count.saturating_sub(removed);
-            transaction::store_count::<DB>(
-                &mut tx,
-                &self.kind().store.tables,
-                self.id(),
-                left,
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            self.changed(left, now);
+            self.commit_count::<DB>(tx, left).await?;
             Ok(removed)
         })
     }
@@ -139,11 +119,7 @@ impl ObjectSet {
             let mut tx = transaction::begin::<DB>(&mut conn).await?;
             let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
             self.vacate::<DB>(&mut tx).await?;
-            let now = transaction::now();
-            transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), 0, now)
-                .await?;
-            tx.commit().await?;
-            self.changed(0, now);
+            self.commit_count::<DB>(tx, 0).await?;
             Ok(count)
         })
     }
@@ -189,17 +165,7 @@ impl ObjectSet {
                     .await?
             };
             self.drop_scratch::<DB>(&mut tx, &source).await?;
-            let now = transaction::now();
-            transaction::store_count::<DB>(
-                &mut tx,
-                &self.kind().store.tables,
-                self.id(),
-                joined,
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            self.changed(joined, now);
+            self.commit_count::<DB>(tx, joined).await?;
             Ok(count + joined - 2 * kept)
         })
     }

@@ -230,10 +230,24 @@ impl ObjectSet {
             .filter(Expr::col(Alias::new("removed")).eq(removed))
     }
 
-    /// Records a change made under the set's lock.
-    pub(super) fn changed(&mut self, count: u64, now: i64) {
-        self.count = count;
+    /// Ends an edit made under the set's lock: stores `members` as the count with the
+    /// modification time, commits `tx`, and records both here.
+    pub(super) async fn commit_count<DB>(
+        &mut self,
+        mut tx: sqlx::Transaction<'_, DB>,
+        members: u64,
+    ) -> Result<()>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let now = transaction::now();
+        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), members, now)
+            .await?;
+        tx.commit().await?;
+        self.count = members;
         self.modified = now;
+        Ok(())
     }
 }
 
