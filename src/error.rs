@@ -245,6 +245,21 @@ pub enum Error {
         name: String,
     },
 
+    /// The object-set store was installed by an earlier setql whose text columns compare
+    /// names, kinds and owners as MySQL's and MariaDB's default collations do: ignoring
+    /// case, accents and trailing spaces, so that `"ANN"` could reach `"ann"`'s sets.
+    /// Nothing was read or written. Run [`ObjectSetStore::install`] once, which converts
+    /// the columns in place.
+    ///
+    /// [`ObjectSetStore::install`]: crate::object_set::ObjectSetStore::install
+    #[error(
+        "the object-set store `{table}` compares names and owners ignoring case and accents, as earlier versions of setql installed it; run ObjectSetStore::install once to convert it"
+    )]
+    OutdatedStore {
+        /// The store's table of sets.
+        table: String,
+    },
+
     /// Ids given as members are not keys of the kind's table; nothing was written.
     #[error("{count} of the given ids are not rows of `{kind}`")]
     MissingObjects {

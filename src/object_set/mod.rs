@@ -56,6 +56,7 @@ mod source;
 mod transaction;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
@@ -100,10 +101,10 @@ impl ObjectSetStore {
     #[must_use]
     pub fn with_prefix(prefix: &str) -> Self {
         ObjectSetStore {
-            tables: Arc::new(Tables {
-                sets: format!("{prefix}object_sets"),
-                members: format!("{prefix}object_set_members"),
-            }),
+            tables: Arc::new(Tables::new(
+                format!("{prefix}object_sets"),
+                format!("{prefix}object_set_members"),
+            )),
             owner: None,
         }
     }
@@ -161,8 +162,46 @@ impl ObjectSetStore {
             for sql in statements::install(&self.tables, DB::DIALECT) {
                 raw::run_plain::<DB>(&mut conn, &sql).await?;
             }
+            if self.inexact_columns::<DB>(&mut conn).await? > 0 {
+                let sql = statements::make_exact(&self.tables, DB::DIALECT);
+                raw::run_plain::<DB>(&mut conn, &sql).await?;
+            }
+            self.tables.exact.store(true, Ordering::Relaxed);
             Ok(())
         })
+    }
+
+    /// Refuses a store whose text columns do not compare exactly, with
+    /// [`Error::OutdatedStore`], once per store value and its clones.
+    pub(crate) async fn check_exact<DB>(&self, conn: &mut DB::Connection) -> Result<()>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        if self.tables.exact.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if self.inexact_columns::<DB>(conn).await? > 0 {
+            return Err(Error::OutdatedStore {
+                table: self.tables.sets.clone(),
+            });
+        }
+        self.tables.exact.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// How many text columns of the sets table compare inexactly (see
+    /// `statements::inexact_columns`); 0 on engines whose stores always compared exactly.
+    async fn inexact_columns<DB>(&self, conn: &mut DB::Connection) -> Result<i64>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let Some(query) = statements::inexact_columns(&self.tables, DB::DIALECT) else {
+            return Ok(0);
+        };
+        let rows = raw::rows::<DB>(conn, query).await?;
+        rows.first().map_or(Ok(0), |row| raw::int::<DB>(row, 0))
     }
 
     /// The key the unique index and every lookup use for the owner: '' for none.
@@ -244,6 +283,7 @@ impl Kind {
             let owner_key = self.store.owner_key()?.to_owned();
             let source = source.into_source(self)?;
             let mut conn = executor.acquire().await?;
+            self.store.check_exact::<DB>(&mut conn).await?;
             let mut tx = transaction::begin::<DB>(&mut conn).await?;
             transaction::check_kind::<DB>(&mut tx, self).await?;
             source.lock_operands::<DB>(&mut tx, self).await?;
@@ -370,7 +410,7 @@ impl Kind {
     {
         Box::pin(async move {
             self.sets::<DB, _>(executor, |select| {
-                select.order_by(Alias::new("name"), Order::Asc);
+                select.order_by_expr(statements::name_order(DB::DIALECT), Order::Asc);
             })
             .await
         })
@@ -389,12 +429,13 @@ impl Kind {
     {
         Box::pin(async move {
             let owner_key = self.store.owner_key()?;
-            let mut select = statements::select_sets(&self.store.tables);
+            let mut select = statements::select_sets(&self.store.tables, DB::DIALECT);
             select
                 .and_where(Expr::col(Alias::new("kind")).eq(self.table.as_str()))
                 .and_where(Expr::col(Alias::new("owner_key")).eq(owner_key));
             narrow(&mut select);
             let mut conn = executor.acquire().await?;
+            self.store.check_exact::<DB>(&mut conn).await?;
             let rows =
                 raw::rows::<DB>(&mut conn, statements::build(&select, DB::DIALECT, false)).await?;
             rows.iter()

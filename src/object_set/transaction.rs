@@ -49,6 +49,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let owner_key = kind.store.owner_key()?;
+    kind.store.check_exact::<DB>(conn).await?;
     let mut order: Vec<i64> = ids.to_vec();
     order.sort_unstable();
     order.dedup();

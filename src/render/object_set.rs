@@ -22,10 +22,107 @@ pub(crate) const KIND_LIMIT: usize = 128;
 pub(crate) const OWNER_LIMIT: usize = 128;
 
 /// The names of an object-set store's two tables.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Tables {
     pub(crate) sets: String,
     pub(crate) members: String,
+    /// Set once the sets table is known to compare its text exactly (see
+    /// [`inexact_columns`]), so that the check runs once per store, not per operation.
+    pub(crate) exact: std::sync::atomic::AtomicBool,
+}
+
+impl Tables {
+    pub(crate) fn new(sets: String, members: String) -> Tables {
+        Tables {
+            sets,
+            members,
+            exact: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+/// Two stores are the same store when they name the same tables.
+impl PartialEq for Tables {
+    fn eq(&self, other: &Tables) -> bool {
+        self.sets == other.sets && self.members == other.members
+    }
+}
+
+impl Eq for Tables {}
+
+/// Makes `column` hold text of up to `chars` characters that `=`, `ORDER BY` and unique
+/// indexes compare byte for byte.
+///
+/// PostgreSQL's deterministic collations and SQLite's BINARY already do. MySQL's and
+/// MariaDB's default collations ignore case, accents and trailing spaces, so there `'ann'`
+/// would find `'ANN '`'s sets: the columns are `VARBINARY`, which compares bytes (a space
+/// is not padding) on both, at four bytes a character. A `_bin` collation would still pad
+/// spaces, and the no-pad binary collations are named differently on MySQL and MariaDB.
+fn exact_text(column: &mut ColumnDef, chars: usize, dialect: Dialect) {
+    let length = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    match dialect {
+        Dialect::MySql => column.var_binary(length(chars * 4)),
+        Dialect::Sqlite | Dialect::Postgres => column.string_len(length(chars)),
+    };
+}
+
+/// The text columns of the sets table, each with its limit in characters.
+const TEXT_COLUMNS: [(&str, usize); 4] = [
+    ("kind", KIND_LIMIT),
+    ("name", NAME_LIMIT),
+    ("owner", OWNER_LIMIT),
+    ("owner_key", OWNER_LIMIT),
+];
+
+/// On MySQL/MariaDB, how many of the sets table's text columns do not compare exactly: a
+/// store installed before they were `VARBINARY` (see [`exact_text`]). `None` elsewhere,
+/// where every store has compared exactly from the start.
+pub(crate) fn inexact_columns(tables: &Tables, dialect: Dialect) -> Option<(String, Values)> {
+    if dialect != Dialect::MySql {
+        return None;
+    }
+    let columns = TEXT_COLUMNS.map(|(name, _)| name);
+    let select = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from((Alias::new("information_schema"), Alias::new("COLUMNS")))
+        .and_where(Expr::col(Alias::new("TABLE_SCHEMA")).eq(Expr::cust("DATABASE()")))
+        .and_where(Expr::col(Alias::new("TABLE_NAME")).eq(tables.sets.as_str()))
+        .and_where(Expr::col(Alias::new("COLUMN_NAME")).is_in(columns))
+        .and_where(Expr::col(Alias::new("DATA_TYPE")).ne("varbinary"))
+        .to_owned();
+    Some(build(&select, dialect, false))
+}
+
+/// The statement that converts an older store's text columns to exact ones, keeping their
+/// bytes (see [`exact_text`]): exact comparison only tells apart names that were equal
+/// before, so no unique name can collide.
+pub(crate) fn make_exact(tables: &Tables, dialect: Dialect) -> String {
+    let mut alter = Table::alter();
+    alter.table(Alias::new(&tables.sets));
+    for (name, limit) in TEXT_COLUMNS {
+        let mut column = ColumnDef::new(Alias::new(name));
+        exact_text(&mut column, limit, dialect);
+        if name == "owner" {
+            column.null();
+        } else {
+            column.not_null();
+        }
+        alter.modify_column(column);
+    }
+    match dialect {
+        Dialect::Sqlite => alter.build(SqliteQueryBuilder),
+        Dialect::Postgres => alter.build(PostgresQueryBuilder),
+        Dialect::MySql => alter.build(MysqlQueryBuilder),
+    }
+}
+
+/// `name` as `list` orders it: by bytes, as MySQL's `VARBINARY` and SQLite's BINARY do;
+/// PostgreSQL's default collation would put `'a'` before `'B'`.
+pub(crate) fn name_order(dialect: Dialect) -> Expr {
+    match dialect {
+        Dialect::Postgres => Expr::cust(r#""name" COLLATE "C""#),
+        Dialect::Sqlite | Dialect::MySql => Expr::col(Alias::new("name")),
+    }
 }
 
 /// The statements that create both tables and the member index if they are missing, in
@@ -41,11 +138,9 @@ pub(crate) fn install(tables: &Tables, dialect: Dialect) -> Vec<String> {
         column.not_null().to_owned()
     };
     let text = |name: &str, length: usize| {
-        let length = u32::try_from(length).unwrap_or(u32::MAX);
-        ColumnDef::new(Alias::new(name))
-            .string_len(length)
-            .not_null()
-            .to_owned()
+        let mut column = ColumnDef::new(Alias::new(name));
+        exact_text(&mut column, length, dialect);
+        column.not_null().to_owned()
     };
     let sets = Table::create()
         .table(Alias::new(&tables.sets))
@@ -255,14 +350,21 @@ pub(crate) fn build(
 }
 
 /// `SELECT <columns> FROM sets WHERE …`: for reading set rows.
-pub(crate) fn select_sets(tables: &Tables) -> SelectStatement {
-    Query::select()
-        .columns(
-            [
-                "id", "kind", "name", "owner", "count", "created", "modified",
-            ]
-            .map(Alias::new),
-        )
-        .from(Alias::new(&tables.sets))
-        .to_owned()
+pub(crate) fn select_sets(tables: &Tables, dialect: Dialect) -> SelectStatement {
+    let mut select = Query::select();
+    for column in [
+        "id", "kind", "name", "owner", "count", "created", "modified",
+    ] {
+        let is_text = TEXT_COLUMNS.iter().any(|(name, _)| *name == column);
+        if is_text && dialect == Dialect::MySql {
+            // `VARBINARY` (see `exact_text`) reads as bytes; the text is the UTF-8 written.
+            // Unaliased, so that `ORDER BY name` still orders by the bytes.
+            let text =
+                Expr::cust_with_exprs("CONVERT(? USING utf8mb4)", [Expr::col(Alias::new(column))]);
+            select.expr(text);
+        } else {
+            select.column(Alias::new(column));
+        }
+    }
+    select.from(Alias::new(&tables.sets)).to_owned()
 }
