@@ -224,8 +224,10 @@ engines!(a_composite_key_is_matched_as_a_row_value, |pool, engine| {
         format!("INSERT INTO {t} (x, y, v) VALUES (1, 1, 0), (1, 2, 0), (2, 1, 0), (2, 2, 0)"),
     )
     .await;
+    // A key that may hold NULL is refused for writes; these columns are declared NOT NULL.
     let set = QuerySet::table(t.clone())
         .unique_key(["x", "y"])
+        .not_null(["x", "y"])
         .order_by("y", Order::Desc)
         .order_by("x", Order::Asc)
         .limit(3);

@@ -101,16 +101,18 @@ impl QuerySet {
     }
 
     /// Declares the table's primary key. `first`/`last` then order by it when the set is
-    /// unordered, and slices of an ordered set use it to break ties.
+    /// unordered, and slices of an ordered set use it to break ties. A primary key holds no
+    /// NULL, so it is also declared [`not_null`](Self::not_null).
     pub fn primary_key(self, column: impl IntoIden) -> Self {
+        let column = name(column);
         let node = match self.node {
             Node::Select(mut select) => {
-                select.key = Some(vec![name(column)]);
+                select.key = Some(vec![column.clone()]);
                 Node::Select(select)
             }
             other => other,
         };
-        QuerySet { node }
+        QuerySet { node }.not_null([column])
     }
 }
 

@@ -16,9 +16,11 @@
 //! - Anything else cannot be written exactly, and is refused before anything is sent.
 
 use sea_query::{
-    DeleteStatement, DynIden, Expr, ExprTrait, Query, SelectStatement, UpdateStatement, Values,
+    DeleteStatement, DynIden, Expr, ExprTrait, Query, SelectStatement, TableRef, UpdateStatement,
+    Values,
 };
 
+use super::assignments::{self, Assignments};
 use super::{Statement, writer};
 use crate::Dialect;
 use crate::dialect::Capabilities;
@@ -107,36 +109,23 @@ pub(crate) fn render_write(
     capabilities: &Capabilities,
     mut plan: Option<&mut super::PlanNote>,
 ) -> Result<WriteStatement> {
-    if let Write::Update(assignments) = write
-        && assignments.is_empty()
-    {
-        return Err(Error::NotWritable {
-            operation: write.name(),
-            reason: "no column is assigned",
-        });
+    if let Write::Update(assignments) = write {
+        assignments::check(assignments)?;
     }
     match node {
         Node::Empty => return Ok(WriteStatement::Empty),
         Node::Invalid(misuse) => return Err(misuse.clone().into_error(capabilities.dialect())),
         Node::Select(_) | Node::Compound(_) => {}
     }
-    // Set-field functions (`set_add`, …) in the assignments, written for this engine.
-    let lowered;
-    let write = match write {
-        Write::Update(assignments) => {
-            lowered = Write::Update(super::set_field::lower_assignments(
-                assignments,
-                capabilities.dialect(),
-            )?);
-            &lowered
-        }
-        Write::Delete => write,
-    };
     let planned = crate::plan::plan(node);
     if let Node::Select(select) = planned.as_ref().unwrap_or(node)
         && let Source::Table(table) = &select.source
         && is_plain(select)
     {
+        let key = select
+            .output_key()
+            .filter(|key| holds_no_null(key, &select.non_null_outputs()));
+        let write = evaluated(write, capabilities.dialect(), key.as_deref())?;
         // Subquery filters render their sets here, and on MySQL materialized, since a set
         // may read the table being written.
         let mut renderer = super::Renderer::new(capabilities);
@@ -153,7 +142,7 @@ pub(crate) fn render_write(
             .collect::<Result<Vec<_>>>()?;
         renderer.hand_back(plan);
         return Ok(statement(
-            write,
+            &write,
             table.clone(),
             filters,
             renderer.all_markers,
@@ -165,6 +154,15 @@ pub(crate) fn render_write(
             reason: "its rows are not rows of one table with a declared primary key, and it is not a plain filter of one table",
         });
     };
+    // `key IN (…)` never matches a NULL key, so such a row would be skipped silently; and
+    // matching NULL to NULL would also write rows outside the set that share it.
+    if !holds_no_null(&key, &node.non_null_outputs()) {
+        return Err(Error::NotWritable {
+            operation: write.name(),
+            reason: "its rows are identified by a key that may hold NULL, which no comparison matches; declare the key's columns not_null, or write through the table's primary_key",
+        });
+    }
+    let write = evaluated(write, capabilities.dialect(), Some(&key))?;
     if let Some(plan) = plan.as_deref_mut() {
         plan.push("written through the key");
     }
@@ -186,11 +184,51 @@ pub(crate) fn render_write(
     };
     let condition = target.in_subquery(keys);
     Ok(statement(
-        write,
+        &write,
         table,
         std::iter::once(condition),
         all_markers,
     ))
+}
+
+/// Whether every column of `key` is among `non_null`: a key a comparison can match.
+fn holds_no_null(key: &[String], non_null: &[String]) -> bool {
+    key.iter().all(|column| non_null.contains(column))
+}
+
+/// What a write does, as `dialect` must be told it: an update's assignments each read the
+/// row as it was (see `assignments`), with set-field functions (`set_add`, …) written for
+/// the engine.
+fn evaluated(write: &Write, dialect: Dialect, key: Option<&[String]>) -> Result<Evaluated> {
+    let Write::Update(assignments) = write else {
+        return Ok(Evaluated::Delete);
+    };
+    let lower =
+        |assignments: &[(DynIden, Expr)]| super::set_field::lower_assignments(assignments, dialect);
+    Ok(match assignments::for_dialect(assignments, dialect, key)? {
+        Assignments::Ordered(ordered) => Evaluated::Update(lower(&ordered)?),
+        Assignments::ThroughOldRow {
+            assignments,
+            reads,
+            key,
+        } => Evaluated::UpdateThroughOldRow {
+            assignments: lower(&assignments)?,
+            reads,
+            key,
+        },
+    })
+}
+
+/// A write ready to be written as one statement.
+enum Evaluated {
+    Update(Vec<(DynIden, Expr)>),
+    /// An update whose assignments read the old row through a join on `key` (MySQL).
+    UpdateThroughOldRow {
+        assignments: Vec<(DynIden, Expr)>,
+        reads: Vec<String>,
+        key: Vec<String>,
+    },
+    Delete,
 }
 
 /// Whether the set's rows are exactly the table rows its filters select. An ordering
@@ -222,13 +260,13 @@ fn key_list(set: SelectStatement, key: &[String], dialect: Dialect) -> SelectSta
 }
 
 fn statement(
-    write: &Write,
+    write: &Evaluated,
     table: DynIden,
     conditions: impl IntoIterator<Item = Expr>,
     all_markers: bool,
 ) -> WriteStatement {
     match write {
-        Write::Update(assignments) => {
+        Evaluated::Update(assignments) => {
             let mut statement = Query::update();
             statement.table(table).values(assignments.iter().cloned());
             for condition in conditions {
@@ -239,7 +277,40 @@ fn statement(
                 all_markers,
             }
         }
-        Write::Delete => {
+        Evaluated::UpdateThroughOldRow {
+            assignments,
+            reads,
+            key,
+        } => {
+            // The rows to write, with the columns the assignments read, as they were.
+            let mut old_rows = Query::select();
+            old_rows.distinct();
+            for name in reads {
+                old_rows.column((table.clone(), DynIden::from(name.clone())));
+            }
+            old_rows.from(table.clone());
+            for condition in conditions {
+                old_rows.and_where(condition);
+            }
+            let old = DynIden::from(assignments::OLD_ROW);
+            let mut statement = Query::update();
+            statement
+                .table(table.clone())
+                .from(TableRef::SubQuery(Box::new(old_rows), old.clone()))
+                .values(assignments.iter().cloned());
+            // On MySQL the join's condition; the rows are chosen inside `old_rows`.
+            for name in key {
+                let name = DynIden::from(name.clone());
+                statement.and_where(
+                    Expr::col((table.clone(), name.clone())).equals((old.clone(), name)),
+                );
+            }
+            WriteStatement::Update {
+                statement: Box::new(statement),
+                all_markers,
+            }
+        }
+        Evaluated::Delete => {
             let mut statement = Query::delete();
             statement.from_table(table);
             for condition in conditions {
