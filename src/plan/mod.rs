@@ -188,6 +188,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
         projection: first.projection.clone(),
         filters,
         distinct,
+        distinct_after_order: false,
         orders: compound.orders.clone(),
         slice: compound.slice,
         // The combination's own key, which a declared `unique_key` may name, so that the

@@ -70,9 +70,10 @@ fn a_filter_after_the_slice_stays_outside_it() {
         sql.starts_with(r#"SELECT * FROM (SELECT * FROM "items" WHERE "category" = 3 OR "owner_id" = 4 ORDER BY"#),
         "{sql}"
     );
-    // The window's order still orders what is left of it.
+    // The window's whole order, the tie-breaker that chose it included, still orders what
+    // is left of it.
     assert!(
-        sql.ends_with(r#"WHERE "status" = 'open' ORDER BY "score" DESC"#),
+        sql.ends_with(r#"WHERE "status" = 'open' ORDER BY "score" DESC, "id" DESC"#),
         "{sql}"
     );
 }

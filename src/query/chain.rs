@@ -107,14 +107,14 @@ impl Node {
     fn reordered_outside(self, orders: impl FnOnce(Vec<Sort>) -> Vec<Sort>) -> Node {
         let orders = orders(self.orders().to_vec());
         let (inner, renamed, projection) = self.with_sort_columns_visible();
-        let mut outer = inner.wrap();
-        outer.orders = orders
+        let orders = orders
             .into_iter()
             .map(|sort| Sort {
                 key: renamed(&sort.key),
                 ..sort
             })
             .collect();
+        let outer = inner.wrap_ordered_by(orders);
         if let Some(names) = projection {
             // Hidden sort columns are dropped again.
             let mut outer = Node::Select(Shared::new(outer)).columns(names);
@@ -149,7 +149,7 @@ impl Node {
     /// columns, so the ordering can be repeated outside. Returns the node, the renaming of
     /// sort keys, and the original output names when columns were added.
     #[allow(clippy::type_complexity)]
-    fn with_sort_columns_visible(
+    pub(super) fn with_sort_columns_visible(
         self,
     ) -> (Node, Box<dyn Fn(&SortKey) -> SortKey>, Option<Vec<String>>) {
         let keep = |node| -> (Node, Box<dyn Fn(&SortKey) -> SortKey>, Option<Vec<String>>) {
@@ -303,15 +303,18 @@ impl Node {
     pub(crate) fn distinct(self) -> Node {
         // SELECT DISTINCT can only be ordered by what it selects, and moving DISTINCT outside
         // would lose the order. Rows that hold their key are distinct already, so nothing
-        // needs doing; otherwise the order cannot be kept and the call is refused.
-        if let Node::Select(select) = &self
-            && let Some(column) = select.order_outside_output()
-        {
-            if select.output_key().is_some() {
-                return self;
+        // needs doing. Otherwise the order cannot be kept, which is refused when the set is
+        // rendered, and only where the order is seen: a branch of a set operation, or a
+        // count, drops it first (see `render::validate::distinct_orders`).
+        let loses_order = match &self {
+            Node::Select(select) if select.order_outside_output().is_some() => {
+                if select.output_key().is_some() {
+                    return self;
+                }
+                true
             }
-            return Node::Invalid(Misuse::DistinctLosesOrder(column));
-        }
+            _ => false,
+        };
         match self {
             // `DISTINCT (A −ALL B)` keeps a row that A has more often than B even when B has
             // it too, so it is not `A − B`; it applies to the combined rows instead.
@@ -322,6 +325,7 @@ impl Node {
             }
             Node::Select(mut select) => {
                 select.distinct = true;
+                select.distinct_after_order |= loses_order;
                 Node::Select(select)
             }
             Node::Compound(mut compound) => {

@@ -36,6 +36,10 @@ pub struct Select {
     /// ANDed predicates; `exclude` arrives here already as `(p) IS NOT TRUE`.
     pub(crate) filters: Vec<Predicate>,
     pub(crate) distinct: bool,
+    /// `distinct()` came after an ordering by a column the rows do not output, which SELECT
+    /// DISTINCT cannot keep. It is refused where the ordering is rendered, as
+    /// `Error::DistinctLosesOrder`; a branch of a set operation drops its ordering first.
+    pub(crate) distinct_after_order: bool,
     pub(crate) orders: Vec<Sort>,
     pub(crate) slice: Slice,
     /// The columns that identify a row: the table's primary key, a declared unique key, or
@@ -288,6 +292,7 @@ impl Select {
             },
             filters: Vec::new(),
             distinct: false,
+            distinct_after_order: false,
             orders: Vec::new(),
             slice: Slice::default(),
             key: None,
@@ -364,19 +369,58 @@ impl Node {
     /// The node's ordering is repeated outside where it names output columns, so filtering or
     /// projecting a sliced set keeps its rows in order.
     pub(crate) fn wrap(self) -> Select {
+        if self.is_sliced() && !self.orders().is_empty() {
+            return self.wrap_window();
+        }
+        let orders = self.orders().to_vec();
+        self.wrap_ordered_by(orders)
+    }
+
+    /// [`wrap`](Self::wrap) for an ordered slice. Its window was chosen by its whole total
+    /// order, tie-breakers included (see `render::with_tie_breakers`), so the whole of it is
+    /// repeated outside: the user's terms alone would leave ties in whatever order the engine
+    /// reads the derived table, which MariaDB changes once the rows are filtered or
+    /// projected. Terms on columns the slice does not output are carried out as hidden
+    /// columns, and the outer SELECT outputs the slice's own columns only.
+    fn wrap_window(self) -> Select {
+        let total = total_order(self.orders(), &self.shape(), self.output_key().as_deref());
+        let (inner, renamed, own_columns) = self.with_sort_columns_visible();
+        let total = total
+            .into_iter()
+            .map(|sort| Sort {
+                key: renamed(&sort.key),
+                ..sort
+            })
+            .collect();
+        let mut outer = inner.wrap_ordered_by(total);
+        if let Some(names) = own_columns {
+            outer.projection = Projection {
+                whole_source: false,
+                columns: names
+                    .into_iter()
+                    .map(|name| OutputColumn {
+                        expr: Expr::col(name.clone()),
+                        name,
+                    })
+                    .collect(),
+            };
+        }
+        outer
+    }
+
+    /// This node as a derived table, ordered outside by those of `orders` it outputs.
+    pub(super) fn wrap_ordered_by(self, orders: Vec<Sort>) -> Select {
         let key = self.output_key();
         let not_null = self.non_null_outputs();
         let shape = self.shape();
-        let orders = self
-            .orders()
-            .iter()
+        let orders = orders
+            .into_iter()
             .filter(|sort| match (&sort.key, &shape) {
                 (SortKey::Name(name), Shape::Known(names)) => names.contains(name),
                 (SortKey::Name(_), Shape::WholeTable { .. }) => true,
                 (SortKey::Position(_), _) => true,
                 (SortKey::Name(_), Shape::Unknown) => false,
             })
-            .cloned()
             .collect();
         Select {
             key,

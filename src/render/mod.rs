@@ -9,6 +9,7 @@
 //! - Two different operators never share one flat list, so precedence never matters.
 
 mod adopted;
+mod assignments;
 mod emulate;
 mod explain;
 mod grouping;
@@ -510,6 +511,8 @@ pub(crate) fn render_count(
     capabilities: &Capabilities,
     mut plan: Option<&mut PlanNote>,
 ) -> Result<Statement> {
+    // The ordering is dropped below, unchecked, unless a slice needs it.
+    validate::ordering(node)?;
     if capabilities.dialect().counts_unions_by_key()
         && let Some(keys) = crate::plan::key_union(node)
     {
