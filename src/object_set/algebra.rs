@@ -183,6 +183,12 @@ impl ObjectSet {
             let mut conn = executor.acquire().await?;
             let mut tx = transaction::begin::<DB>(&mut conn).await?;
             let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+            if matches!(operation, InPlace::Intersection) && source.is_long_list() {
+                // Keeping the members in the list takes the whole list in one statement,
+                // past every engine's limit on bound values for a long one; it is staged
+                // in a scratch set instead, chunk by chunk.
+                self.stage::<DB>(&mut tx, &mut source).await?;
+            }
             let adds = matches!(operation, InPlace::Union | InPlace::SymmetricDifference);
             if adds {
                 source.check_ids::<DB>(&mut tx, self.kind()).await?;
@@ -200,7 +206,7 @@ impl ObjectSet {
             };
             self.drop_scratch::<DB>(&mut tx, &source).await?;
             let members = count + joined - left;
-            self.commit_count::<DB>(tx, members).await?;
+            self.commit_count::<DB>(tx, members, joined + left).await?;
             Ok(joined + left)
         })
     }
@@ -257,15 +263,27 @@ impl ObjectSet {
         ids.extend_from_slice(source.operands());
         let count = transaction::lock::<DB>(conn, self.kind(), &ids).await?[0];
         if source.operands().contains(&self.id()) {
-            let name = format!("\u{1}scratch:{}", self.id());
-            let owner_key = self.kind().store.owner_key()?.to_owned();
-            let scratch = self
-                .kind()
-                .insert_set::<DB>(conn, &name, &owner_key, source)
-                .await?;
-            *source = Source::copied_to(scratch.id(), &self.kind().store.tables);
+            self.stage::<DB>(conn, source).await?;
         }
         Ok(count)
+    }
+
+    /// Copies `source` into a scratch set, which [`drop_scratch`](Self::drop_scratch)
+    /// deletes when the operation ends, and makes `source` read that copy. A user's name
+    /// cannot hold the control character that begins a scratch set's.
+    async fn stage<DB>(&self, conn: &mut DB::Connection, source: &mut Source) -> Result<()>
+    where
+        DB: Backend,
+        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    {
+        let name = format!("\u{1}scratch:{}", self.id());
+        let owner_key = self.kind().store.owner_key()?.to_owned();
+        let scratch = self
+            .kind()
+            .insert_set::<DB>(conn, &name, &owner_key, source)
+            .await?;
+        *source = Source::copied_to(scratch.id(), &self.kind().store.tables);
+        Ok(())
     }
 
     /// Deletes the scratch copy of `source`, if one was made.

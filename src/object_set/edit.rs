@@ -52,7 +52,7 @@ impl ObjectSet {
             let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
             source.check_ids::<DB>(&mut tx, self.kind()).await?;
             let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
-            self.commit_count::<DB>(tx, count + added).await?;
+            self.commit_count::<DB>(tx, count + added, added).await?;
             Ok(added)
         })
     }
@@ -97,7 +97,7 @@ impl ObjectSet {
             let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
             let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
             let left = count.saturating_sub(removed);
-            self.commit_count::<DB>(tx, left).await?;
+            self.commit_count::<DB>(tx, left, removed).await?;
             Ok(removed)
         })
     }
@@ -119,7 +119,7 @@ impl ObjectSet {
             let mut tx = transaction::begin::<DB>(&mut conn).await?;
             let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
             self.vacate::<DB>(&mut tx).await?;
-            self.commit_count::<DB>(tx, 0).await?;
+            self.commit_count::<DB>(tx, 0, count).await?;
             Ok(count)
         })
     }
@@ -165,8 +165,9 @@ impl ObjectSet {
                     .await?
             };
             self.drop_scratch::<DB>(&mut tx, &source).await?;
-            self.commit_count::<DB>(tx, joined).await?;
-            Ok(count + joined - 2 * kept)
+            let changed = count + joined - 2 * kept;
+            self.commit_count::<DB>(tx, joined, changed).await?;
+            Ok(changed)
         })
     }
 

@@ -230,17 +230,25 @@ impl ObjectSet {
             .filter(Expr::col(Alias::new("removed")).eq(removed))
     }
 
-    /// Ends an edit made under the set's lock: stores `members` as the count with the
-    /// modification time, commits `tx`, and records both here.
+    /// Ends an edit made under the set's lock that changed `changed` memberships: stores
+    /// `members` as the count with the modification time, commits `tx`, and records both
+    /// here. An edit that changed nothing leaves `modified` as it was, since it is when the
+    /// membership last changed.
     pub(super) async fn commit_count<DB>(
         &mut self,
         mut tx: sqlx::Transaction<'_, DB>,
         members: u64,
+        changed: u64,
     ) -> Result<()>
     where
         DB: Backend,
         for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
+        if changed == 0 {
+            tx.commit().await?;
+            self.count = members;
+            return Ok(());
+        }
         let now = transaction::now();
         transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), members, now)
             .await?;

@@ -205,12 +205,18 @@ impl Source {
             .collect()
     }
 
-    /// This source as one set of ids, however long the list.
+    /// This source as one set of ids, in one statement: a list must not be
+    /// [long](Self::is_long_list), or it would pass every engine's limit on bound values.
     pub(super) fn whole(&self, kind: &Kind) -> MemberIds {
         MemberIds::from_node(match self {
             Source::Ids(ids) => ids_of(kind, ids),
             Source::Set { node, .. } => node.clone(),
         })
+    }
+
+    /// Whether this is a list of ids too long for one statement's bound values.
+    pub(super) fn is_long_list(&self) -> bool {
+        matches!(self, Source::Ids(ids) if ids.len() > IDS_PER_STATEMENT)
     }
 
     /// The stored sets the source reads.
