@@ -4,16 +4,22 @@
 //! | | SQLite | PostgreSQL | MySQL/MariaDB |
 //! |---|---|---|---|
 //! | contains | `instr(',' ‖ c ‖ ',', ',' ‖ m ‖ ',') > 0` | `m = ANY(string_to_array(c, ','))` | `FIND_IN_SET(CAST(m AS BINARY), CAST(c AS BINARY)) > 0` |
-//! | len | `CASE WHEN LENGTH(c) = 0 THEN 0 ELSE LENGTH(c) - LENGTH(REPLACE(c, ',', '')) + 1 END` | same | same |
+//! | len | distinct members split by a recursive CTE, `COUNT(DISTINCT …)` | `COUNT(DISTINCT …)` over `unnest(string_to_array(c, ','))` | commas left by a `REGEXP_REPLACE` that drops repeated members |
 //! | add | `CASE WHEN c IS NULL OR LENGTH(c) = 0 THEN m WHEN <contains> THEN c ELSE c ‖ ',' ‖ m END` | same | `CONCAT(c, ',', m)` for `‖` |
-//! | remove | `trim(replace(',' ‖ c ‖ ',', ',' ‖ m ‖ ',', ','), ',')` | `TRIM(BOTH ',' FROM …)` | `TRIM(BOTH ',' FROM …)`, `CONCAT` |
+//! | remove | `trim(replace(replace(',' ‖ replace(c, ',', ',,') ‖ ',', ',' ‖ m ‖ ',', ''), ',,', ','), ',')` | `TRIM(BOTH ',' FROM …)` | `TRIM(BOTH ',' FROM …)`, `CONCAT` |
+//!
+//! Text written by hand or by another tool may repeat a member (`'a,a'`). Every function
+//! reads it as [`CommaSet`](crate::CommaSet) does, as the set of its members: `len` counts a
+//! member once, and `remove` removes every copy.
 //!
 //! - Every engine compares exact bytes. PostgreSQL and SQLite do so anyway; MySQL's default
 //!   collations ignore case (and trailing spaces), so its comparison is on binary strings.
 //!   REPLACE is case-sensitive on all three.
-//! - LENGTH counts bytes on MySQL and characters elsewhere; a comma is one byte, so the
-//!   difference counts commas alike, and a set is empty exactly when its length is 0.
-//!   `c = ''` would not do on MariaDB, where `' ' = ''` under PAD SPACE collations.
+//! - A set is empty exactly when its LENGTH is 0 (bytes on MySQL, characters elsewhere).
+//!   `c = ''` would not do on MariaDB, where `' ' = ''` under PAD SPACE collations. On
+//!   MySQL, `len` counts the commas LENGTH finds, one byte each.
+//! - `len` is a 64-bit integer on every engine (COUNT on SQLite and PostgreSQL, CAST … AS
+//!   SIGNED on MySQL), as the aggregates are.
 //! - MySQL gets CONCAT, never `||`, which is OR there unless `PIPES_AS_CONCAT` is set.
 //! - A member computed in the database is cast to text, so an integer expression compares
 //!   as its decimal text, and a NULL one leaves the set unchanged instead of nulling it.
@@ -99,14 +105,7 @@ pub(crate) fn lower_assignments(
 /// One set-field function over its lowered arguments.
 fn write(function: SetFunction, args: &[Expr], dialect: Dialect) -> Result<Expr> {
     let (column, member_arg) = match (function, args) {
-        (SetFunction::Len, [column]) => {
-            let column = &atomic(column, dialect);
-            return Ok(sql(
-                dialect,
-                "CASE WHEN LENGTH($1) = 0 THEN 0 ELSE LENGTH($1) - LENGTH(REPLACE($1, ',', '')) + 1 END",
-                &[column],
-            ));
-        }
+        (SetFunction::Len, [column]) => return Ok(len(&atomic(column, dialect), dialect)),
         (SetFunction::Len, _) => return Err(lost(dialect)),
         (_, [column, member]) => (atomic(column, dialect), member),
         _ => return Err(lost(dialect)),
@@ -138,13 +137,19 @@ fn write(function: SetFunction, args: &[Expr], dialect: Dialect) -> Result<Expr>
             )
         }
         SetFunction::Remove => {
+            // Every separator is doubled first, so that each member sits between commas of
+            // its own: REPLACE does not find a match that overlaps the last one, so in
+            // ',a,a,' the second ',a,' would survive, and 'a,a' minus a would still hold a.
+            // The members left are then joined again and the outer commas trimmed.
             let template = match dialect {
-                Dialect::Sqlite => "trim(replace(',' || $1 || ',', ',' || $2 || ',', ','), ',')",
+                Dialect::Sqlite => {
+                    "trim(replace(replace(',' || replace($1, ',', ',,') || ',', ',' || $2 || ',', ''), ',,', ','), ',')"
+                }
                 Dialect::Postgres => {
-                    "TRIM(BOTH ',' FROM REPLACE(',' || $1 || ',', ',' || $2 || ',', ','))"
+                    "TRIM(BOTH ',' FROM REPLACE(REPLACE(',' || REPLACE($1, ',', ',,') || ',', ',' || $2 || ',', ''), ',,', ','))"
                 }
                 Dialect::MySql => {
-                    "TRIM(BOTH ',' FROM REPLACE(CONCAT(',', $1, ','), CONCAT(',', $2, ','), ','))"
+                    "TRIM(BOTH ',' FROM REPLACE(REPLACE(CONCAT(',', REPLACE($1, ',', ',,'), ','), CONCAT(',', $2, ','), ''), ',,', ','))"
                 }
             };
             sql(dialect, template, &[column, &member])
@@ -160,6 +165,35 @@ fn write(function: SetFunction, args: &[Expr], dialect: Dialect) -> Result<Expr>
         ));
     }
     Ok(written)
+}
+
+/// The number of distinct members of the set in `column`, as a 64-bit integer: 0 for the
+/// empty string, NULL for NULL. Text that repeats a member (written by hand, or by another
+/// tool) counts it once, as [`CommaSet`](crate::CommaSet) reads it.
+fn len(column: &Expr, dialect: Dialect) -> Expr {
+    match dialect {
+        // The members, split by a recursive CTE that reads the outer row.
+        Dialect::Sqlite => sql(
+            dialect,
+            "CASE WHEN $1 IS NULL THEN NULL WHEN LENGTH($1) = 0 THEN 0 ELSE (WITH RECURSIVE setql_split(rest, member) AS (SELECT $1 || ',', NULL UNION ALL SELECT substr(rest, instr(rest, ',') + 1), substr(rest, 1, instr(rest, ',') - 1) FROM setql_split WHERE rest <> '') SELECT COUNT(DISTINCT member) FROM setql_split WHERE member IS NOT NULL) END",
+            &[column],
+        ),
+        Dialect::Postgres => sql(
+            dialect,
+            r#"CASE WHEN $1 IS NULL THEN NULL ELSE (SELECT COUNT(DISTINCT setql_member COLLATE "C") FROM unnest(string_to_array($1, ',')) AS setql_split(setql_member)) END"#,
+            &[column],
+        ),
+        // MySQL and MariaDB cannot read an outer row in a CTE. One regular expression drops
+        // each member that appears again later and every other character, leaving a comma
+        // per distinct member and one more; it is bound, as its backslash would read
+        // differently under NO_BACKSLASH_ESCAPES. The binary collation compares members as
+        // exact bytes, as everywhere else.
+        Dialect::MySql => sql(
+            dialect,
+            "CASE WHEN LENGTH($1) = 0 THEN 0 ELSE CAST(LENGTH(REGEXP_REPLACE(CONCAT(',', CONVERT($1 USING utf8mb4) COLLATE utf8mb4_bin, ','), $2, '')) - 1 AS SIGNED) END",
+            &[column, &Expr::val(r",([^,]*)(?=,(?:[^,]*,)*\1,)|[^,]")],
+        ),
+    }
 }
 
 /// Whether the set in `column` holds `member` (already text).

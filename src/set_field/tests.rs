@@ -226,7 +226,7 @@ fn a_computed_column_can_count_members() {
         .filter(Expr::col("n").gte(2));
     assert_eq!(
         set.to_sql(Dialect::MySql).unwrap(),
-        "SELECT `id`, CASE WHEN LENGTH(`tags`) = 0 THEN 0 ELSE LENGTH(`tags`) - LENGTH(REPLACE(`tags`, ',', '')) + 1 END AS `n` FROM `posts` WHERE (CASE WHEN LENGTH(`tags`) = 0 THEN 0 ELSE LENGTH(`tags`) - LENGTH(REPLACE(`tags`, ',', '')) + 1 END) >= 2"
+        r"SELECT `id`, CASE WHEN LENGTH(`tags`) = 0 THEN 0 ELSE CAST(LENGTH(REGEXP_REPLACE(CONCAT(',', CONVERT(`tags` USING utf8mb4) COLLATE utf8mb4_bin, ','), ',([^,]*)(?=,(?:[^,]*,)*\\1,)|[^,]', '')) - 1 AS SIGNED) END AS `n` FROM `posts` WHERE (CASE WHEN LENGTH(`tags`) = 0 THEN 0 ELSE CAST(LENGTH(REGEXP_REPLACE(CONCAT(',', CONVERT(`tags` USING utf8mb4) COLLATE utf8mb4_bin, ','), ',([^,]*)(?=,(?:[^,]*,)*\\1,)|[^,]', '')) - 1 AS SIGNED) END) >= 2"
     );
 }
 
