@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
 use crate::Dialect;
+use crate::dialect::failure::{self, Failure};
 
 /// A specialised `Result` whose error is [`enum@Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -56,7 +57,7 @@ pub enum Error {
     /// `column_as` was given an aggregate (COUNT, SUM, …). Without grouping it would fold the
     /// set into one arbitrary row.
     #[error(
-        "output column `{column}` is an aggregate, which needs grouping; setql does not group sets yet"
+        "output column `{column}` is an aggregate, which needs grouping; give it to group_by(…).aggregate(…) or aggregate(…) instead of column_as"
     )]
     AggregateColumn {
         /// The alias of the aggregate column.
@@ -322,25 +323,68 @@ pub enum Error {
         output: Vec<String>,
     },
 
-    /// The database returned a value that cannot be represented, e.g. a negative `COUNT(*)`.
-    #[error("the database returned an unexpected value: {0}")]
-    Decode(String),
+    /// A row came back that cannot be read as the type asked for: a column missing from the
+    /// row, or holding a value of another type (e.g. `i64` read from PostgreSQL's INT4),
+    /// or a value that cannot be represented (a negative `COUNT(*)`). The statement itself
+    /// ran.
+    #[error("could not read column `{column}` of a row: {reason}{}", sql.as_ref().map(|sql| format!("; sql: {sql}")).unwrap_or_default())]
+    Decode {
+        /// The column, by name, or by position when it has none.
+        column: String,
+        /// Why, in the driver's words; for a type mismatch they name both types.
+        reason: String,
+        /// The statement whose rows were read.
+        sql: Option<String>,
+        /// The decoder's own error, e.g. [`Error::InvalidSetText`] for a
+        /// [`CommaSet`](crate::CommaSet) column, for a caller that matches on it.
+        #[source]
+        cause: Option<sqlx::error::BoxDynError>,
+    },
 
-    /// A statement failed in the database; `sql` is the statement that failed, and the
-    /// driver's error is the [`source`](std::error::Error::source).
-    #[error("query failed; sql: {sql}")]
+    /// A statement failed in the database. The message and code are the engine's own, e.g.
+    /// `no such column: birthyear` (SQLite), `42703` (PostgreSQL's SQLSTATE) or `1054`
+    /// (MySQL's error number); `driver` is sqlx's error, for matching on more of it.
+    ///
+    /// The engine's message may quote a value the statement was given (PostgreSQL's
+    /// `invalid input syntax for type integer: "abc"`): log `sql` and `code` where values
+    /// must stay out of the log.
+    #[error("query failed: {}{}; sql: {sql}", engine_message(driver), code.as_ref().map(|code| format!(" (code {code})")).unwrap_or_default())]
     Query {
         /// The SQL that was sent, with placeholders.
         sql: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
+        /// The engine's code: PostgreSQL's SQLSTATE, MySQL's error number, SQLite's
+        /// extended result code.
+        code: Option<String>,
+        /// The driver's error, whose database error holds the engine's message.
+        driver: sqlx::Error,
+    },
+
+    /// The engine gave up on the statement or its transaction because of another
+    /// transaction, and running the transaction again can succeed: a serialization failure,
+    /// a deadlock, a lock wait timeout or NOWAIT lock, a Galera certification failure (raised
+    /// at COMMIT too), CockroachDB's "restart transaction", SQLite's BUSY or LOCKED.
+    /// [`Error::is_retryable`] says so.
+    ///
+    /// Counted here: PostgreSQL's SQLSTATE 40001, 40P01 and 55P03; MySQL/MariaDB errors 1213
+    /// and 1205 (and TiDB's 8002, 8022, 8028 and 9007); SQLite's result codes 5 and 6 with
+    /// their extended forms.
+    #[error("the database gave up on the transaction for another one, so it can be run again: {}{}{}",
+        engine_message(driver),
+        code.as_ref().map(|code| format!(" (code {code})")).unwrap_or_default(),
+        sql.as_ref().map(|sql| format!("; sql: {sql}")).unwrap_or_default())]
+    Retryable {
+        /// The SQL that was sent, when the failure came from a statement; `COMMIT` when it
+        /// came at commit.
+        sql: Option<String>,
+        /// The engine's code, as for [`Error::Query`].
+        code: Option<String>,
+        /// The driver's error, whose database error holds the engine's message.
+        driver: sqlx::Error,
     },
 
     /// No connection could be made or kept: the pool timed out or was closed, the network,
     /// TLS or the wire protocol failed, the server refused the login or the database, or it
-    /// ended the connection. The statement itself may be fine, so retrying can succeed; this
-    /// is the variant a retry loop matches.
+    /// ended the connection. The statement itself may be fine, so retrying can succeed.
     ///
     /// Counted here: sqlx's `PoolTimedOut`, `PoolClosed`, `Io`, `Tls`, `Protocol` and
     /// `WorkerCrashed`; on PostgreSQL, any `FATAL` error, SQLSTATE class 08 (but a protocol
@@ -364,11 +408,7 @@ pub enum Error {
 
 impl From<sqlx::Error> for Error {
     fn from(source: sqlx::Error) -> Self {
-        if is_connection_failure(&source) {
-            Error::Connection { sql: None, source }
-        } else {
-            Error::Sqlx(source)
-        }
+        Error::from_driver(None, source)
     }
 }
 
@@ -376,75 +416,115 @@ impl Error {
     /// The most rows `get` reports exactly; see [`Error::MultipleRows`].
     pub const GET_LIMIT: u64 = 20;
 
-    /// A failure while running `sql`: [`Error::Connection`] when the connection failed,
-    /// otherwise [`Error::Query`].
+    /// Whether running the transaction again can succeed: [`Error::Retryable`].
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Retryable { .. })
+    }
+
+    /// A failure while running `sql`, sorted by what it means (see [`Error::from_driver`]).
     pub(crate) fn query(sql: &str, source: sqlx::Error) -> Self {
-        let sql = sql.to_owned();
-        if is_connection_failure(&source) {
-            Error::Connection {
-                sql: Some(sql),
-                source,
+        Error::from_driver(Some(sql), source)
+    }
+
+    /// A driver error, as [`Error::Connection`], [`Error::Retryable`], [`Error::Decode`] or,
+    /// for a statement, [`Error::Query`]; any other error outside a statement stays
+    /// [`Error::Sqlx`].
+    fn from_driver(sql: Option<&str>, source: sqlx::Error) -> Self {
+        let sql = sql.map(str::to_owned);
+        let codes = match &source {
+            sqlx::Error::Database(database) => Some(failure::codes(database.as_ref())),
+            _ => None,
+        };
+        let meaning = match (&source, &codes) {
+            (_, Some(codes)) => codes.failure(),
+            (
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+                None,
+            ) => Failure::Connection,
+            _ => Failure::Other,
+        };
+        let code = codes.as_ref().and_then(failure::Codes::shown);
+        match meaning {
+            Failure::Connection => Error::Connection { sql, source },
+            Failure::Retryable => Error::Retryable {
+                sql,
+                code,
+                driver: source,
+            },
+            Failure::Undefined | Failure::Other => match (decoded(&source), sql) {
+                (Some((column, reason)), sql) => Error::Decode {
+                    column,
+                    reason,
+                    sql,
+                    cause: match source {
+                        sqlx::Error::ColumnDecode { source, .. } | sqlx::Error::Decode(source) => {
+                            Some(source)
+                        }
+                        _ => None,
+                    },
+                },
+                (None, Some(sql)) => Error::Query {
+                    sql,
+                    code,
+                    driver: source,
+                },
+                (None, None) => Error::Sqlx(source),
+            },
+        }
+    }
+
+    /// The driver's error, when the database said that a table or column does not exist;
+    /// otherwise this error, as it is.
+    pub(crate) fn into_undefined_object(self) -> Result<sqlx::Error, Error> {
+        match self {
+            Error::Query {
+                driver: sqlx::Error::Database(database),
+                sql,
+                code,
+            } => {
+                if failure::codes(database.as_ref()).failure() == Failure::Undefined {
+                    Ok(sqlx::Error::Database(database))
+                } else {
+                    Err(Error::Query {
+                        sql,
+                        code,
+                        driver: sqlx::Error::Database(database),
+                    })
+                }
             }
-        } else {
-            Error::Query { sql, source }
+            other => Err(other),
         }
     }
 }
 
-/// Whether `error` means the connection could not be made or was lost, rather than that a
-/// statement failed.
-fn is_connection_failure(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(database) => refused_connection(database.as_ref()),
-        _ => false,
+/// The engine's own words for `error`, or the driver's where the engine said nothing.
+fn engine_message(error: &sqlx::Error) -> String {
+    match error.as_database_error() {
+        Some(database) => database.message().to_owned(),
+        None => error.to_string(),
     }
 }
 
-/// Database errors that come from connecting or from losing the connection. The codes are
-/// each engine's own, so they are read per engine.
-fn refused_connection(error: &dyn sqlx::error::DatabaseError) -> bool {
-    #[cfg(feature = "postgres")]
-    if let Some(error) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
-        use sqlx::postgres::PgSeverity;
-        let code = error.code();
-        // A FATAL error ends the connection, whatever its code. Otherwise: 08, connection
-        // exception, except a protocol violation the statement itself caused (08P01 at
-        // ERROR, e.g. a NUL in an identifier), which leaves the connection usable; 28,
-        // invalid authorization; 3D000, no such database; 57P01-57P03, the server shut
-        // down or is not accepting connections yet.
-        return matches!(error.severity(), PgSeverity::Fatal | PgSeverity::Panic)
-            || (code.starts_with("08") && code != "08P01")
-            || code.starts_with("28")
-            || matches!(code, "3D000" | "57P01" | "57P02" | "57P03");
+/// The column and the reason of an error reading a row, if `error` is one.
+fn decoded(error: &sqlx::Error) -> Option<(String, String)> {
+    // sqlx writes the column as its index's Debug form: `"name"` or `0`.
+    let column = |index: &str| index.trim_matches('"').to_owned();
+    match error {
+        sqlx::Error::ColumnDecode { index, source } => Some((column(index), source.to_string())),
+        sqlx::Error::ColumnNotFound(name) => Some((
+            name.clone(),
+            "the row has no column of that name".to_owned(),
+        )),
+        sqlx::Error::ColumnIndexOutOfBounds { index, len } => {
+            Some((index.to_string(), format!("the row has {len} columns")))
+        }
+        sqlx::Error::Decode(source) => Some(("?".to_owned(), source.to_string())),
+        _ => None,
     }
-    #[cfg(feature = "mysql")]
-    if let Some(error) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        // MySQL's SQLSTATE is too coarse (1049 is 42000, as a syntax error is), so the
-        // error number decides: access denied, unknown database, shutdown in progress,
-        // connection killed, and the client-side cannot-connect and lost-connection errors.
-        return matches!(
-            error.number(),
-            1045 | 1049 | 1053 | 1927 | 2002 | 2003 | 2006 | 2013
-        );
-    }
-    #[cfg(feature = "sqlite")]
-    if error
-        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
-        .is_some()
-    {
-        // SQLITE_CANTOPEN and its extended codes: the database file could not be opened.
-        const SQLITE_CANTOPEN: i64 = 14;
-        return error
-            .code()
-            .and_then(|code| code.parse::<i64>().ok())
-            .is_some_and(|code| code & 0xff == SQLITE_CANTOPEN);
-    }
-    let _ = error;
-    false
 }

@@ -1,6 +1,8 @@
 //! Errors a caller matches on: a connection that cannot be made is `Error::Connection`, a
-//! statement that fails is `Error::Query`, messages do not repeat their source, and a token
-//! that is not a cursor says so in setql's terms.
+//! statement that fails is `Error::Query` with the engine's message and code in its text, a
+//! conflict a retry can resolve is `Error::Retryable`, a row of the wrong type is
+//! `Error::Decode`, messages do not repeat their source, and a token that is not a cursor
+//! says so in setql's terms.
 
 mod common;
 
@@ -83,30 +85,30 @@ engines!(
         let t = numbers(pool).await;
         let missing = QuerySet::table(unique("no_such_table")) | QuerySet::table(t.clone());
         let err = missing.fetch_all::<_, (i32, i32, i32)>(pool).await.unwrap_err();
-        let database_message = match &err {
+        let (database_message, code) = match &err {
             Error::Query {
                 sql,
-                source: sqlx::Error::Database(database),
+                code,
+                driver: sqlx::Error::Database(database),
             } => {
                 assert!(sql.contains("no_such_table"), "{engine:?}: {sql}");
-                database.message().to_owned()
+                (database.message().to_owned(), code.clone().expect("every engine gives a code"))
             }
             other => panic!("{engine:?}: {other:?}"),
         };
-        // The message names the SQL; the database's words are the source's, once.
-        assert!(err.to_string().starts_with("query failed; sql: "), "{err}");
-        assert!(!err.to_string().contains(&database_message), "{err}");
-        // sqlx's `Database` error repeats its database error's words once more; setql adds
-        // none (it used to add them once itself, so `{:#}` printed them three times).
-        let messages = chain(&err);
-        let mentions = |messages: &[String]| {
-            messages
-                .iter()
-                .filter(|message| message.contains(&database_message))
-                .count()
+        let expected = match engine {
+            Engine::Postgres => "42P01",
+            Engine::MySql => "1146",
+            // SQLITE_ERROR: SQLite has no code of its own for a missing table.
+            Engine::Sqlite => "1",
         };
-        assert!(mentions(&messages[1..]) >= 1, "{engine:?}: {messages:#?}");
-        assert_eq!(mentions(&messages[..1]), 0, "{engine:?}: {messages:#?}");
+        assert_eq!(code, expected, "{engine:?}");
+        // The display names the engine's words and code, then the SQL; nothing below it
+        // repeats them, so `{:#}` prints them once.
+        let shown = err.to_string();
+        assert!(shown.starts_with(&format!("query failed: {database_message} (code {expected}); sql: ")), "{shown}");
+        let messages = chain(&err);
+        assert_eq!(messages.len(), 1, "{engine:?}: {messages:#?}");
         let closed = pool.clone();
         closed.close().await;
         let err = QuerySet::table(t.clone()).count(&closed).await.unwrap_err();
@@ -176,4 +178,65 @@ fn tokens_that_are_not_cursors_say_so() {
         decode(&token[..40]),
         "invalid cursor: not a cursor token setql wrote: its contents were cut short or changed"
     );
+}
+
+engines!(
+    /// The engine's words for a bad column reach the display, and a row of the wrong type is
+    /// a decode error that names the column and both types, not a failed query.
+    causes_are_named_in_the_message,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let bad = QuerySet::table(t.clone()).filter(Expr::col("birthyear").eq(1990));
+        let err = bad.fetch_all::<_, (i32, i32, i32)>(pool).await.unwrap_err();
+        assert!(matches!(err, Error::Query { .. }), "{engine:?}: {err:?}");
+        assert!(err.to_string().contains("birthyear"), "{engine:?}: {err}");
+        // PostgreSQL's INT4 read as i64; SQLite's and MySQL's integers read as i64, so there
+        // text read as i64 stands in.
+        let read = match engine {
+            Engine::Postgres => QuerySet::table(t.clone()).columns(["num"]),
+            _ => QuerySet::table(t.clone()).column_as(Expr::val("x"), "num").columns(["num"]),
+        };
+        let err = read.fetch_all::<_, (i64,)>(pool).await.unwrap_err();
+        match &err {
+            Error::Decode { column, reason, sql, .. } => {
+                assert_eq!(column, "0", "{engine:?}: {err}");
+                assert!(sql.as_deref().is_some_and(|sql| sql.contains("num")), "{err}");
+                if engine == Engine::Postgres {
+                    assert!(reason.contains("i64") && reason.contains("INT4"), "{reason}");
+                }
+            }
+            other => panic!("{engine:?}: {other:?}"),
+        }
+        assert!(err.to_string().starts_with("could not read column `0`"), "{err}");
+    }
+);
+
+engines!(
+    /// `count()` refuses what `fetch_all` refuses: an ordering by a name the set does not
+    /// output, before anything is sent.
+    count_checks_what_fetch_all_checks,
+    |pool, engine| {
+        let t = numbers(pool).await;
+        let set = (QuerySet::table(t.clone()).columns(["num"]) | QuerySet::table(t.clone()).columns(["num"]))
+            .order_by("other_num", sea_query::Order::Asc);
+        let closed = pool.clone();
+        closed.close().await;
+        let fetched = set.fetch_all::<_, (i32,)>(&closed).await.unwrap_err();
+        let counted = set.count(&closed).await.unwrap_err();
+        for err in [fetched, counted] {
+            assert!(matches!(&err, Error::UnknownColumn { column, .. } if column == "other_num"), "{engine:?}: {err:?}");
+        }
+    }
+);
+
+#[test]
+fn stale_messages_are_gone() {
+    let set = QuerySet::table("t").column_as(Expr::col("n").count(), "total");
+    let err = set.to_sql(setql::Dialect::Sqlite).unwrap_err();
+    assert!(matches!(err, Error::AggregateColumn { .. }), "{err:?}");
+    assert!(
+        !err.to_string().contains("does not group sets yet"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("group_by"), "{err}");
 }

@@ -79,7 +79,7 @@ engines!(
                 made.delete(pool).await.unwrap();
             }
             assert_members(pool, &set, &[1, 2, 3]).await;
-            assert_eq!(own.list(pool).await.unwrap(), [set.clone()], "{engine:?} {owner:?}");
+            assert_eq!(own.list(pool).await.unwrap(), std::slice::from_ref(&set), "{engine:?} {owner:?}");
             assert_eq!(own.find(pool, "cohort").await.unwrap().id(), set.id());
         }
     }

@@ -68,6 +68,7 @@ impl Case {
             Case::Rows(_) => "rows",
             Case::Keyed(keyed, _) if keyed.is_qualified() => "qualified",
             Case::Keyed(_, Finish::Reorder(..)) => "computed+reorder",
+            Case::Keyed(_, Finish::SliceThen(..)) => "computed+slice-then",
             Case::Keyed(..) => "computed",
             Case::Distinct(_) => "distinct",
         }

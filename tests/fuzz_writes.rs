@@ -2,7 +2,9 @@
 //!
 //! Each case is a keyed set from the fuzz generators (`common/strategies.rs`: combinations of
 //! one or two tables, branches computing a column differently, filters, slices, reorders),
-//! and an action: mark the set's rows (`marker = id + 1000`) or delete them. It runs on a
+//! and an action: mark the set's rows (`marker = id + 1000`), update them with assignments
+//! that read each other's columns (a swap of `a` and `b`, or a chain `a = a + 10, b = a,
+//! c = b`, which MySQL would evaluate left to right), or delete them. It runs on a
 //! scratch copy of both fuzz tables on every reachable engine, and the tables afterwards must
 //! be what the oracle's rows say: exactly the rows whose ids the set holds changed, in the
 //! one table the set's rows are rows of, and the count is theirs. A set whose rows are not
@@ -26,7 +28,40 @@ use sqlx::Pool;
 enum Action {
     /// `update(marker = id + 1000)`.
     Mark,
+    /// `update(a = b, b = a, marker = id + 1000)`: a cycle.
+    Swap,
+    /// `update(a = a + 10, b = a, c = b, marker = id + 1000)`: each reads the one before.
+    Chain,
     Delete,
+}
+
+impl Action {
+    /// The assignments of an update; `None` for a delete.
+    fn assignments(self) -> Option<Vec<(&'static str, Expr)>> {
+        let marker = ("marker", Expr::col("id").add(1000));
+        Some(match self {
+            Action::Mark => vec![marker],
+            Action::Swap => vec![("a", Expr::col("b")), ("b", Expr::col("a")), marker],
+            Action::Chain => vec![
+                ("a", Expr::col("a").add(10)),
+                ("b", Expr::col("a")),
+                ("c", Expr::col("b")),
+                marker,
+            ],
+            Action::Delete => return None,
+        })
+    }
+
+    /// A row as the action leaves it, every assignment reading the row as it was.
+    fn applied(self, (id, a, b, c, _): Marked) -> Option<Marked> {
+        let marker = Some(id + 1000);
+        match self {
+            Action::Mark => Some((id, a, b, c, marker)),
+            Action::Swap => Some((id, b, a, c, marker)),
+            Action::Chain => Some((id, a.map(|a| a + 10), a, b, marker)),
+            Action::Delete => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -79,10 +114,9 @@ fn expected(case: &Case) -> (Option<u64>, Vec<Marked>, Vec<Marked>) {
     ids.dedup();
     let write = |rows: Vec<Marked>| -> Vec<Marked> {
         rows.into_iter()
-            .filter_map(|row| match (ids.contains(&row.0), case.action) {
-                (false, _) => Some(row),
-                (true, Action::Mark) => Some((row.0, row.1, row.2, row.3, Some(row.0 + 1000))),
-                (true, Action::Delete) => None,
+            .filter_map(|row| match ids.contains(&row.0) {
+                false => Some(row),
+                true => case.action.applied(row),
             })
             .collect()
     };
@@ -94,7 +128,12 @@ fn expected(case: &Case) -> (Option<u64>, Vec<Marked>, Vec<Marked>) {
 }
 
 fn case(enabled: Enabled) -> impl Strategy<Value = Case> {
-    let action = prop_oneof![Just(Action::Mark), Just(Action::Delete)];
+    let action = prop_oneof![
+        2 => Just(Action::Mark),
+        1 => Just(Action::Swap),
+        1 => Just(Action::Chain),
+        2 => Just(Action::Delete),
+    ];
     // A single branch too, which is written in place when it is not sliced.
     let single = (
         prop_oneof![3 => Just(Table::Main), 1 => Just(Table::Other)],
@@ -114,6 +153,7 @@ fn category(case: &Case) -> &'static str {
     match (written_table(&case.keyed), case.action) {
         (None, _) => "refused",
         (Some(_), Action::Mark) => "update",
+        (Some(_), Action::Swap | Action::Chain) => "update-reading",
         (Some(_), Action::Delete) => "delete",
     }
 }
@@ -165,11 +205,9 @@ where
         .await;
     }
     let set = case.finish.apply(case.keyed.build(&scratch));
-    let result = match case.action {
-        Action::Mark => with_set!(&set, |s| s
-            .update(pool, [("marker", Expr::col("id").add(1000))])
-            .await),
-        Action::Delete => with_set!(&set, |s| s.delete(pool).await),
+    let result = match case.action.assignments() {
+        Some(assignments) => with_set!(&set, |s| s.update(pool, assignments).await),
+        None => with_set!(&set, |s| s.delete(pool).await),
     };
     // A refusal is compared by its variant; any other error by its text.
     let result = result.map_err(|error| match error {
@@ -297,10 +335,9 @@ fn check(runtime: &tokio::runtime::Runtime, pools: &Pools, case: &Case) -> Optio
     }
     let set = case.finish.apply(case.keyed.build(&pools.main));
     let sql = |dialect| {
-        let sql = match case.action {
-            Action::Mark => with_set!(&set, |s| s
-                .update_sql(dialect, [("marker", Expr::col("id").add(1000))])),
-            Action::Delete => with_set!(&set, |s| s.delete_sql(dialect)),
+        let sql = match case.action.assignments() {
+            Some(assignments) => with_set!(&set, |s| s.update_sql(dialect, assignments)),
+            None => with_set!(&set, |s| s.delete_sql(dialect)),
         };
         sql.unwrap_or_else(|e| e.to_string())
     };

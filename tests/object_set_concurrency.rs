@@ -90,17 +90,7 @@ fn replay(log: &[(usize, usize)], ops: &[Vec<Op>]) -> Vec<BTreeSet<i64>> {
 /// A deadlock or serialization failure: the transaction is run again, as an application
 /// would.
 fn retryable(error: &Error) -> bool {
-    let source = match error {
-        Error::Query { source, .. } | Error::Sqlx(source) => source,
-        _ => return false,
-    };
-    let sqlx::Error::Database(database) = source else {
-        return false;
-    };
-    matches!(
-        database.code().as_deref(),
-        Some("40001" | "40P01" | "1213" | "1205")
-    )
+    error.is_retryable()
 }
 
 async fn run_all<DB>(pool: sqlx::Pool<DB>, engine: Engine)

@@ -63,7 +63,7 @@ engines!(
             .await
             .unwrap();
         for ((_, n), text) in lengths.iter().zip(&texts) {
-            assert_eq!(*n as usize, model(text).len(), "{engine:?} set_len of {text:?}");
+            assert_eq!(usize::try_from(*n).unwrap(), model(text).len(), "{engine:?} set_len of {text:?}");
         }
         for member in MEMBERS {
             let mut holding: Vec<i64> = table().filter(set_contains("tags", member)).columns(["id"]).fetch_scalars(pool).await.unwrap();

@@ -248,18 +248,12 @@ impl Drop for RaceDatabase {
 }
 
 /// Whether the engine aborted the statement to break a deadlock, which leaves none of it
-/// applied: PostgreSQL's 40P01 and MySQL/MariaDB's 40001 (error 1213). The race writes one
+/// applied: PostgreSQL's 40P01 and MySQL/MariaDB's error 1213. The race writes one
 /// row per statement, so PostgreSQL has no lock order to get wrong; InnoDB may still take a
 /// shared lock while reading the key list and then want the row exclusively. An
 /// application retries the victim, and so does the race.
 fn is_deadlock(error: &Error) -> bool {
-    match error {
-        Error::Query {
-            source: sqlx::Error::Database(database),
-            ..
-        } => matches!(database.code().as_deref(), Some("40P01" | "40001")),
-        _ => false,
-    }
+    matches!(error, Error::Retryable { code: Some(code), .. } if matches!(code.as_str(), "40P01" | "1213"))
 }
 
 const TASKS: usize = 16;

@@ -58,22 +58,18 @@ impl From<setql::Error> for ApiError {
                     reason: "the database is unavailable",
                 }
             }
+            // The SQL has placeholders, never values, and the code names the failure; the
+            // engine's message may quote a value, so it stays out of the log.
+            setql::Error::Query { sql, code, .. } => {
+                tracing::error!(sql, code = code.as_deref(), "query failed");
+                ApiError::Internal
+            }
             error => {
-                // The error shows the SQL with placeholders; the driver's message may quote a
-                // value, so only its code is logged.
-                let code = database_code(&error);
-                tracing::error!(%error, code = code.as_deref(), "query failed");
+                tracing::error!(%error, "request failed");
                 ApiError::Internal
             }
         }
     }
-}
-
-/// The engine's error code (a SQLSTATE on PostgreSQL), which names the failure and no data.
-fn database_code(error: &setql::Error) -> Option<String> {
-    let source = std::error::Error::source(error)?.downcast_ref::<setql::sqlx::Error>()?;
-    let code = source.as_database_error()?.code()?;
-    Some(code.into_owned())
 }
 
 /// Answers what the middleware reports: the request timeout, or a failure of its own.

@@ -176,7 +176,7 @@ pub(crate) async fn create(pool: &Pool, tables: &Tables) -> sqlx::Result<()> {
     }
     let store = crate::sets::store(&tables.sets_prefix);
     with_pool!(pool, |pool| store.install(pool).await).map_err(|error| match error {
-        setql::Error::Query { source, .. } | setql::Error::Sqlx(source) => source,
+        setql::Error::Query { driver, .. } | setql::Error::Sqlx(driver) => driver,
         other => sqlx::Error::Protocol(other.to_string()),
     })
 }

@@ -64,5 +64,6 @@ impl fmt::Display for Dialect {
 }
 
 mod capabilities;
+pub(crate) mod failure;
 
 pub use capabilities::{Capabilities, SetOperation, Support};

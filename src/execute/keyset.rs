@@ -1,10 +1,10 @@
 //! Reading a keyset page: the rows, and the cursors read from the rows at its edges.
 
-use sqlx::{AssertSqlSafe, Database, Executor, FromRow};
+use sqlx::Database;
 
-use super::backend::Backend;
+use super::backend::{Backend, Executor, Fetchable};
 use super::on_server::Target;
-use super::statement::Prepared;
+use super::statement::{self, Prepared};
 use super::trace::Trace;
 use crate::error::{Error, Result};
 use crate::paginate::{Cursor, KeysetPage};
@@ -21,25 +21,21 @@ pub(super) fn page<'e, 'c: 'e, E, R>(
 ) -> impl Future<Output = Result<KeysetPage<R>>> + Send + 'e
 where
     E: Executor<'c> + 'e,
-    E::Database: Backend,
-    R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+    R: Fetchable<E::Database> + 'e,
 {
     let planned = plan::<E::Database>(trace, target, cursor, per_page, forward);
     let had_cursor = cursor.is_some();
     async move {
         let (prepared, order) = planned?;
-        let Some(Prepared { sql, arguments }) = prepared else {
+        let Some(prepared) = prepared else {
             return Ok(KeysetPage {
                 items: Vec::new(),
                 next: None,
                 previous: None,
             });
         };
-        let failed = |source| Error::query(&sql, source);
-        let mut rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_all(executor)
-            .await
-            .map_err(failed)?;
+        let mut conn = statement::connect(executor, &prepared).await?;
+        let (mut rows, sql) = statement::rows::<E::Database>(&mut conn, prepared).await?;
         // One row more than a page says whether there is a page beyond it.
         let more = rows.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
@@ -61,7 +57,7 @@ where
         };
         let items = rows
             .iter()
-            .map(|row| R::from_row(row).map_err(failed))
+            .map(|row| statement::decode::<E::Database, R>(row, &sql))
             .collect::<Result<Vec<R>>>()?;
         Ok(KeysetPage {
             items,
@@ -80,7 +76,7 @@ fn plan<DB: Backend>(
     cursor: Option<&Cursor>,
     per_page: u64,
     forward: bool,
-) -> Result<(Option<Prepared<DB>>, Vec<Sort>)> {
+) -> Result<(Option<Prepared>, Vec<Sort>)> {
     crate::paginate::check_request(1, per_page)?;
     let ordered = target.node().clone().ensure_ordered();
     let Some(order) = ordered.keyset_order() else {

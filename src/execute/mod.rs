@@ -6,30 +6,40 @@
 mod backend;
 mod cursor_values;
 mod keyset;
+mod on_connection;
 mod on_server;
 pub(crate) mod raw;
 mod statement;
 mod trace;
 mod write;
 
-pub use backend::Backend;
+pub use backend::{Backend, Executor, Fetchable, Scalar};
+pub(crate) use on_connection::OnConnection;
 pub use on_server::OnServer;
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
-use futures::{FutureExt, StreamExt, TryStreamExt, stream};
-use sqlx::{Acquire, AssertSqlSafe, ColumnIndex, Database, Decode, Executor, FromRow, Type};
+use futures::{FutureExt, StreamExt, stream};
 
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
 use on_server::Target;
-use statement::{Prepared, count_prepared, fetch_all_prepared, fetch_optional_prepared, scalar_of};
 use trace::Trace;
 
-/// Execution for every query set, over any sqlx executor of a supported database:
-/// `&Pool`, `&mut PoolConnection`, `&mut Transaction`, or a connection.
+/// Execution for every query set, on any [`Executor`] of a supported database.
 ///
 /// Methods take `&self`, so one set can be counted and then fetched.
+///
+/// # Executors
+/// Every method that runs SQL takes the same four kinds of executor, as does every
+/// object-set method:
+///
+/// | executor | e.g. | statements run |
+/// |---|---|---|
+/// | `&Pool` | `set.count(&pool)` | on a connection taken from the pool for the call |
+/// | `&mut PoolConnection` | `set.count(&mut conn)`, `conn = pool.acquire().await?` | on that connection |
+/// | `&mut Transaction` | `set.count(&mut tx)`, `tx = pool.begin().await?` | inside the transaction |
+/// | `&mut` a connection | `set.count(&mut *tx)`, `set.count(&mut pg_connection)` | on that connection |
 ///
 /// # Which types run
 /// Every query set: [`QuerySet`](crate::QuerySet), [`DelayedUnion`](crate::DelayedUnion),
@@ -94,7 +104,7 @@ use trace::Trace;
 ///
 /// let mut tx = pool.begin().await?;
 /// let page: Page<Post> = feed.page(1, 20, &mut tx).await?;
-/// let one: Post = posts.filter(Expr::col("id").eq(1)).get(&mut *tx).await?;
+/// let one: Post = posts.filter(Expr::col("id").eq(1)).get(&mut tx).await?;
 /// tx.commit().await?;
 /// # let _ = (all, total, titles, page, one.id, one.title);
 /// # Ok(())
@@ -113,38 +123,49 @@ pub trait Execute: Target {
     /// Every row.
     ///
     /// # Errors
-    /// Misuse in the chain (nothing is sent), [`Error::Query`] with the failed SQL, or
-    /// [`Error::Connection`] when no connection could be made or kept.
+    /// Misuse in the chain (nothing is sent), [`Error::Query`] with the failed SQL,
+    /// [`Error::Decode`] for a row that is not an `R`, [`Error::Retryable`] for a conflict
+    /// with another transaction, or [`Error::Connection`] when no connection could be made
+    /// or kept.
     fn fetch_all<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<Vec<R>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_all", E::Database::DIALECT);
-        let prepared = trace.prepare(self, self.node(), false);
-        let rows = async move { fetch_all_prepared(prepared?, executor).await };
+        let prepared = trace.prepare::<E::Database>(self, self.node(), false);
+        let rows = async move {
+            let Some(prepared) = prepared? else {
+                return Ok(Vec::new());
+            };
+            let mut conn = statement::connect(executor, &prepared).await?;
+            statement::fetch_all::<E::Database, R>(&mut conn, prepared).await
+        };
         trace.run(rows, |rows| trace::count(rows)).boxed()
     }
 
-    /// The rows as a stream, fetched as they are read.
+    /// The rows as a stream, fetched as they are read. The stream holds its connection
+    /// until it ends or is dropped.
     ///
     /// Misuse arrives as the stream's only item.
     fn fetch<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxStream<'e, Result<R>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("fetch", E::Database::DIALECT);
         match trace.prepare::<E::Database>(self, self.node(), false) {
             Err(error) => stream::once(async { Err(error) }).boxed(),
             Ok(None) => trace.stream(stream::empty()).boxed(),
-            Ok(Some(Prepared { sql, arguments })) => {
-                let rows = sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
-                    .fetch(executor)
-                    .map_err(move |source| Error::query(&sql, source));
-                trace.stream(rows).boxed()
+            Ok(Some(prepared)) => {
+                let rows = async_stream::try_stream! {
+                    let mut conn = statement::connect(executor, &prepared).await?;
+                    let mut rows = std::pin::pin!(statement::fetch::<E::Database, R>(&mut conn, prepared));
+                    while let Some(row) = rows.next().await {
+                        yield row?;
+                    }
+                };
+                trace.stream(Box::pin(rows)).boxed()
             }
         }
     }
@@ -156,12 +177,10 @@ pub trait Execute: Target {
     fn fetch_optional<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<Option<R>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_optional", E::Database::DIALECT);
-        let prepared = trace.prepare(self, self.node(), false);
-        let row = async move { fetch_optional_prepared(prepared?, executor).await };
+        let row = optional_row(&trace, self, self.node(), executor);
         trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
@@ -172,15 +191,11 @@ pub trait Execute: Target {
     fn fetch_one<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<R>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_one", E::Database::DIALECT);
-        let prepared = trace.prepare(self, self.node(), false);
-        let row = async move {
-            let row = fetch_optional_prepared(prepared?, executor).await?;
-            row.ok_or(Error::NotFound)
-        };
+        let row = optional_row(&trace, self, self.node(), executor);
+        let row = async move { row.await?.ok_or(Error::NotFound) };
         trace.run(row, |_| 1).boxed()
     }
 
@@ -192,14 +207,12 @@ pub trait Execute: Target {
     fn first<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<Option<R>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         // limit composes with any slice already there, so this is the window's first row.
         let node = self.node().clone().ensure_ordered().limit(1);
         let trace = Trace::new("first", E::Database::DIALECT);
-        let prepared = trace.prepare(self, &node, false);
-        let row = async move { fetch_optional_prepared(prepared?, executor).await };
+        let row = optional_row(&trace, self, &node, executor);
         trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
@@ -210,8 +223,7 @@ pub trait Execute: Target {
     fn last<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<Option<R>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let node = self
             .node()
@@ -220,8 +232,7 @@ pub trait Execute: Target {
             .reverse_order()
             .limit(1);
         let trace = Trace::new("last", E::Database::DIALECT);
-        let prepared = trace.prepare(self, &node, false);
-        let row = async move { fetch_optional_prepared(prepared?, executor).await };
+        let row = optional_row(&trace, self, &node, executor);
         trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
@@ -234,35 +245,32 @@ pub trait Execute: Target {
     fn get<'e, 'c: 'e, E, R>(&self, executor: E) -> BoxFuture<'e, Result<R>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         // limit composes with any slice already there: the cap applies to the set's rows.
         let capped = self.node().clone().limit(Error::GET_LIMIT + 1);
         let trace = Trace::new("get", E::Database::DIALECT);
         let prepared = trace.prepare::<E::Database>(self, &capped, false);
         let row = async move {
-            let Some(Prepared { sql, arguments }) = prepared? else {
+            let Some(prepared) = prepared? else {
                 return Err(Error::NotFound);
             };
-            let failed = |source| Error::query(&sql, source);
-            // One statement, so any executor works (a `&mut` connection cannot run two): the
-            // first row is decoded and the rest are only counted, for the error.
-            let mut rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments).fetch(executor);
-            let Some(first) = rows.try_next().await.map_err(failed)? else {
-                return Err(Error::NotFound);
-            };
-            let mut count = 1_u64;
-            while rows.try_next().await.map_err(failed)?.is_some() {
-                count += 1;
-            }
-            match count {
-                1 => R::from_row(&first).map_err(failed),
-                count if count > Error::GET_LIMIT => Err(Error::MultipleRows {
-                    count: Error::GET_LIMIT,
-                    exact: false,
-                }),
-                count => Err(Error::MultipleRows { count, exact: true }),
+            let mut conn = statement::connect(executor, &prepared).await?;
+            let (rows, sql) = statement::rows::<E::Database>(&mut conn, prepared).await?;
+            match rows.as_slice() {
+                [] => Err(Error::NotFound),
+                [only] => statement::decode::<E::Database, R>(only, &sql),
+                many => {
+                    let count = trace::count(many);
+                    Err(if count > Error::GET_LIMIT {
+                        Error::MultipleRows {
+                            count: Error::GET_LIMIT,
+                            exact: false,
+                        }
+                    } else {
+                        Error::MultipleRows { count, exact: true }
+                    })
+                }
             }
         };
         trace.run(row, |_| 1).boxed()
@@ -278,21 +286,16 @@ pub trait Execute: Target {
     fn fetch_scalars<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<Vec<T>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
-        usize: ColumnIndex<<E::Database as Database>::Row>,
+        T: Scalar<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_scalars", E::Database::DIALECT);
         let prepared = trace.prepare_scalar::<E::Database>(self);
         let values = async move {
-            let Some(Prepared { sql, arguments }) = prepared? else {
+            let Some(prepared) = prepared? else {
                 return Ok(Vec::new());
             };
-            let rows = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-                .fetch_all(executor)
-                .await
-                .map_err(|source| Error::query(&sql, source))?;
-            rows.iter().map(|row| scalar_of(row, &sql)).collect()
+            let mut conn = statement::connect(executor, &prepared).await?;
+            statement::scalars::<E::Database, T>(&mut conn, prepared).await
         };
         trace.run(values, |values| trace::count(values)).boxed()
     }
@@ -305,9 +308,7 @@ pub trait Execute: Target {
     fn fetch_scalar<'e, 'c: 'e, E, T>(&self, executor: E) -> BoxFuture<'e, Result<T>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
-        usize: ColumnIndex<<E::Database as Database>::Row>,
+        T: Scalar<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_scalar", E::Database::DIALECT);
         let value = optional_scalar(&trace, self, executor);
@@ -325,9 +326,7 @@ pub trait Execute: Target {
     ) -> BoxFuture<'e, Result<Option<T>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
-        usize: ColumnIndex<<E::Database as Database>::Row>,
+        T: Scalar<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_optional_scalar", E::Database::DIALECT);
         let value = optional_scalar(&trace, self, executor);
@@ -338,25 +337,21 @@ pub trait Execute: Target {
     /// ordered as [`first`](Self::first) orders it, and ties are broken by the declared key
     /// or the output columns, so pages never overlap or skip.
     ///
-    /// It runs two statements (count, then the page) on one connection, so it takes what
-    /// sqlx can acquire a connection from: `&Pool`, `&mut PoolConnection`,
-    /// `&mut Transaction` or `&mut` a connection. Inside a transaction, both statements see
-    /// its rows.
+    /// It runs two statements (count, then the page) on one connection. Inside a
+    /// transaction, both statements see its rows.
     ///
     /// # Errors
     /// [`Error::InvalidPage`] for page 0 or size 0 (nothing is sent), or a page past the end;
     /// [`Error::Connection`] when no connection can be acquired.
-    fn page<'e, 'c: 'e, A, R>(
+    fn page<'e, 'c: 'e, E, R>(
         &self,
         number: u64,
         per_page: u64,
-        executor: A,
+        executor: E,
     ) -> BoxFuture<'e, Result<crate::Page<R>>>
     where
-        A: Acquire<'c> + Send + 'e,
-        A::Database: Backend,
-        for<'x> &'x mut <A::Database as Database>::Connection: Executor<'x, Database = A::Database>,
-        R: for<'r> FromRow<'r, <A::Database as Database>::Row> + Send + Unpin + 'e,
+        E: Executor<'c> + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let requested = crate::paginate::check_request(number, per_page);
         let window = self
@@ -365,13 +360,13 @@ pub trait Execute: Target {
             .ensure_ordered()
             .offset(crate::paginate::offset(number, per_page))
             .limit(per_page);
-        let trace = Trace::new("page", A::Database::DIALECT);
-        let (counted, rows) = trace.prepare_page(self, &window);
+        let trace = Trace::new("page", E::Database::DIALECT);
+        let (counted, rows) = trace.prepare_page::<E::Database>(self, &window);
         let page = async move {
             requested?;
             let (counted, rows) = (counted?, rows?);
             // A set that is empty by construction needs no connection at all.
-            if counted.is_none() {
+            let (Some(counted), Some(rows)) = (counted, rows) else {
                 return Ok(crate::Page {
                     items: Vec::new(),
                     number,
@@ -379,11 +374,11 @@ pub trait Execute: Target {
                     total: 0,
                     num_pages: crate::paginate::num_pages(0, number, per_page)?,
                 });
-            }
-            let mut connection = executor.acquire().await?;
-            let total = count_prepared(counted, &mut *connection).await?;
+            };
+            let mut conn = executor.acquire().await?;
+            let total = statement::count::<E::Database>(&mut conn, counted).await?;
             let num_pages = crate::paginate::num_pages(total, number, per_page)?;
-            let items = fetch_all_prepared(rows, &mut *connection).await?;
+            let items = statement::fetch_all::<E::Database, R>(&mut conn, rows).await?;
             Ok(crate::Page {
                 items,
                 number,
@@ -415,8 +410,7 @@ pub trait Execute: Target {
     ) -> BoxFuture<'e, Result<crate::KeysetPage<R>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("page_after", E::Database::DIALECT);
         let page = keyset::page(&trace, self, cursor, per_page, true, executor);
@@ -435,8 +429,7 @@ pub trait Execute: Target {
     ) -> BoxFuture<'e, Result<crate::KeysetPage<R>>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
-        R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
+        R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("page_before", E::Database::DIALECT);
         let page = keyset::page(&trace, self, Some(cursor), per_page, false, executor);
@@ -450,12 +443,17 @@ pub trait Execute: Target {
     fn exists<'e, 'c: 'e, E>(&self, executor: E) -> BoxFuture<'e, Result<bool>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
     {
         let node = self.node().clone().limit(1);
         let trace = Trace::new("exists", E::Database::DIALECT);
-        let prepared = trace.prepare(self, &node, true);
-        let exists = async move { Ok(count_prepared(prepared?, executor).await? > 0) };
+        let prepared = trace.prepare::<E::Database>(self, &node, true);
+        let exists = async move {
+            let Some(prepared) = prepared? else {
+                return Ok(false);
+            };
+            let mut conn = statement::connect(executor, &prepared).await?;
+            Ok(statement::count::<E::Database>(&mut conn, prepared).await? > 0)
+        };
         trace.run(exists, |exists| u64::from(*exists)).boxed()
     }
 
@@ -466,11 +464,16 @@ pub trait Execute: Target {
     fn count<'e, 'c: 'e, E>(&self, executor: E) -> BoxFuture<'e, Result<u64>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
     {
         let trace = Trace::new("count", E::Database::DIALECT);
-        let prepared = trace.prepare(self, self.node(), true);
-        let count = async move { count_prepared(prepared?, executor).await };
+        let prepared = trace.prepare::<E::Database>(self, self.node(), true);
+        let count = async move {
+            let Some(prepared) = prepared? else {
+                return Ok(0);
+            };
+            let mut conn = statement::connect(executor, &prepared).await?;
+            statement::count::<E::Database>(&mut conn, prepared).await
+        };
         trace.run(count, |count| *count).boxed()
     }
 
@@ -491,14 +494,21 @@ pub trait Execute: Target {
     /// ```
     ///
     /// A plain filter of one table is updated in place. Any other set whose rows are rows of
-    /// one table with a declared key (a combination of that table's branches, a sliced,
-    /// ordered or distinct set) is updated through its key,
+    /// one table with a declared key that holds no NULL (a combination of that table's
+    /// branches, a sliced, ordered or distinct set) is updated through its key,
     /// `WHERE key IN (SELECT key FROM (<set>) AS s)`, so a slice updates exactly the rows
     /// [`fetch_all`](Self::fetch_all) returns.
     ///
+    /// Every assignment reads the row as it was before the update, on every engine. MySQL
+    /// and MariaDB evaluate `SET` left to right, so there the assignments are ordered so
+    /// that each one that reads a column comes before the one that writes it, and a cycle
+    /// (`a = b, b = a`) reads the old row through a join on the table's key.
+    ///
     /// # Errors
-    /// [`Error::NotWritable`] for a set of several tables, or without a declared key that is
-    /// not a plain filter of one table, or no assignment (nothing is sent); otherwise as
+    /// [`Error::NotWritable`] (nothing is sent) for a set of several tables, or without a
+    /// declared key that is not a plain filter of one table, or whose key may hold NULL; for
+    /// no assignment, or a column assigned twice; on MySQL, for assignments that read each
+    /// other in a cycle without a key to read the old row by. Otherwise as
     /// [`fetch_all`](Self::fetch_all).
     fn update<'e, 'c: 'e, E, A, C, V>(
         &self,
@@ -507,13 +517,14 @@ pub trait Execute: Target {
     ) -> BoxFuture<'e, Result<u64>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
         A: IntoIterator<Item = (C, V)>,
         C: sea_query::IntoIden,
         V: Into<sea_query::Expr>,
     {
         let trace = Trace::new("update", E::Database::DIALECT);
-        let matched = write::run(&trace, self, &write::assignments(assignments), executor);
+        let prepared =
+            write::prepare::<E::Database>(&trace, self, &write::assignments(assignments));
+        let matched = write::run_prepared::<E>(prepared, executor);
         trace.run(matched, |matched| *matched).boxed()
     }
 
@@ -525,10 +536,10 @@ pub trait Execute: Target {
     fn delete<'e, 'c: 'e, E>(&self, executor: E) -> BoxFuture<'e, Result<u64>>
     where
         E: Executor<'c> + 'e,
-        E::Database: Backend,
     {
         let trace = Trace::new("delete", E::Database::DIALECT);
-        let matched = write::run(&trace, self, &crate::render::Write::Delete, executor);
+        let prepared = write::prepare::<E::Database>(&trace, self, &crate::render::Write::Delete);
+        let matched = write::run_prepared::<E>(prepared, executor);
         trace.run(matched, |matched| *matched).boxed()
     }
 
@@ -560,6 +571,28 @@ pub trait Execute: Target {
 
 impl<T: Target> Execute for T {}
 
+/// The first row of `node`, rendered and recorded under `trace`, read on a connection of
+/// `executor`.
+fn optional_row<'e, 'c: 'e, E, R>(
+    trace: &Trace,
+    target: &(impl Target + ?Sized),
+    node: &crate::query::node::Node,
+    executor: E,
+) -> impl Future<Output = Result<Option<R>>> + Send + 'e
+where
+    E: Executor<'c> + 'e,
+    R: Fetchable<E::Database> + 'e,
+{
+    let prepared = trace.prepare::<E::Database>(target, node, false);
+    async move {
+        let Some(prepared) = prepared? else {
+            return Ok(None);
+        };
+        let mut conn = statement::connect(executor, &prepared).await?;
+        statement::fetch_optional::<E::Database, R>(&mut conn, prepared).await
+    }
+}
+
 /// The one column of the first row, rendered and recorded under `trace`.
 fn optional_scalar<'e, 'c: 'e, E, T>(
     trace: &Trace,
@@ -568,19 +601,14 @@ fn optional_scalar<'e, 'c: 'e, E, T>(
 ) -> impl Future<Output = Result<Option<T>>> + Send + 'e
 where
     E: Executor<'c> + 'e,
-    E::Database: Backend,
-    T: for<'r> Decode<'r, E::Database> + Type<E::Database> + Send + Unpin + 'e,
-    usize: ColumnIndex<<E::Database as Database>::Row>,
+    T: Scalar<E::Database> + 'e,
 {
     let prepared = trace.prepare_scalar::<E::Database>(target);
     async move {
-        let Some(Prepared { sql, arguments }) = prepared? else {
+        let Some(prepared) = prepared? else {
             return Ok(None);
         };
-        let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_optional(executor)
-            .await
-            .map_err(|source| Error::query(&sql, source))?;
-        row.as_ref().map(|row| scalar_of(row, &sql)).transpose()
+        let mut conn = statement::connect(executor, &prepared).await?;
+        statement::optional_scalar::<E::Database, T>(&mut conn, prepared).await
     }
 }

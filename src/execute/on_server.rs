@@ -1,8 +1,6 @@
 //! Running a query set on a server whose capabilities were read or set explicitly.
 
-use sqlx::{AssertSqlSafe, Executor};
-
-use super::backend::{Backend, Bound, private::Sealed as _};
+use super::backend::{Backend, Executor, private::Sealed as _};
 use super::trace::Trace;
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
@@ -86,30 +84,34 @@ impl<'a, Q: QueryChain> OnServer<'a, Q> {
 }
 
 impl Capabilities {
-    /// Reads the server's version once, through any executor, and returns what that server
-    /// can do. Keep the result (e.g. next to the pool) and run sets with
+    /// Reads the server's version once, through any [`Executor`], and returns what that
+    /// server can do. Keep the result (e.g. next to the pool) and run sets with
     /// [`Execute::on`](super::Execute::on).
     ///
     /// # Errors
     /// [`Error::Query`] when the version cannot be read, [`Error::Connection`] when the
     /// server cannot be reached.
-    pub async fn detect<'c, E>(executor: E) -> Result<Capabilities>
-    where
-        E: Executor<'c>,
-        E::Database: Backend,
-    {
-        let sql = E::Database::DIALECT.version_query();
-        let trace = Trace::new("detect", E::Database::DIALECT);
+    pub async fn detect<'c, E: Executor<'c>>(executor: E) -> Result<Capabilities> {
+        let dialect = E::Database::DIALECT;
+        let sql = dialect.version_query();
+        let trace = Trace::new("detect", dialect);
         trace.record_sql(sql);
-        let no_values = Bound(E::Database::arguments(sea_query::Values(Vec::new())));
         let version = async move {
-            let row = sqlx::query_with(AssertSqlSafe(sql), no_values)
-                .fetch_one(executor)
+            let mut conn = executor
+                .acquire()
                 .await
                 .map_err(|source| Error::query(sql, source))?;
-            E::Database::read_text(&row).map_err(|source| Error::query(sql, source))
+            let rows =
+                E::Database::fetch_all(&mut conn, sql.to_owned(), sea_query::Values(Vec::new()))
+                    .await
+                    .map_err(|source| Error::query(sql, source))?;
+            let row = rows.first().ok_or(Error::NotFound)?;
+            let version = E::Database::read_text_at(row, 0);
+            Ok(version
+                .map_err(|source| Error::query(sql, source))?
+                .unwrap_or_default())
         };
         let version = trace.run(version, |_| 1).await?;
-        Ok(Capabilities::new(E::Database::DIALECT).with_server_version(&version))
+        Ok(Capabilities::new(dialect).with_server_version(&version))
     }
 }

@@ -2,9 +2,8 @@
 //! member writes, run on one connection inside the store's transaction.
 
 use sea_query::Values;
-use sqlx::{AssertSqlSafe, Executor};
 
-use super::backend::{Backend, Bound};
+use super::backend::Backend;
 use super::trace::{self, Trace};
 use crate::error::{Error, Result};
 
@@ -16,34 +15,24 @@ fn traced<DB: Backend>(sql: &str) -> Trace {
 }
 
 /// Runs `sql` with `values`, returning the rows it matched.
-pub(crate) async fn run<DB>(
+pub(crate) async fn run<DB: Backend>(
     conn: &mut DB::Connection,
     (sql, values): (String, Values),
-) -> Result<u64>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    let arguments = Bound(DB::arguments(values));
+) -> Result<u64> {
+    let trace = traced::<DB>(&sql);
     let work = async {
-        let result = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .execute(&mut *conn)
+        let result = DB::execute(conn, sql.clone(), values)
             .await
             .map_err(|source| Error::query(&sql, source))?;
         Ok(DB::rows_affected(&result))
     };
-    traced::<DB>(&sql).run(work, |rows| *rows).await
+    trace.run(work, |rows| *rows).await
 }
 
 /// Runs `sql`, which binds nothing (DDL, session settings).
-pub(crate) async fn run_plain<DB>(conn: &mut DB::Connection, sql: &str) -> Result<()>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+pub(crate) async fn run_plain<DB: Backend>(conn: &mut DB::Connection, sql: &str) -> Result<()> {
     let work = async {
-        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .execute(&mut *conn)
+        DB::execute_plain(conn, sql.to_owned())
             .await
             .map_err(|source| Error::query(sql, source))
     };
@@ -54,56 +43,42 @@ where
 }
 
 /// The rows of `sql` with `values`.
-pub(crate) async fn rows<DB>(
+pub(crate) async fn rows<DB: Backend>(
     conn: &mut DB::Connection,
     (sql, values): (String, Values),
-) -> Result<Vec<DB::Row>>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    let arguments = Bound(DB::arguments(values));
+) -> Result<Vec<DB::Row>> {
+    let trace = traced::<DB>(&sql);
     let work = async {
-        sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_all(&mut *conn)
+        DB::fetch_all(conn, sql.clone(), values)
             .await
             .map_err(|source| Error::query(&sql, source))
     };
-    traced::<DB>(&sql)
-        .run(work, |rows| trace::count(rows))
-        .await
+    trace.run(work, |rows| trace::count(rows)).await
 }
 
 /// Runs an INSERT of one row and returns the id it allocated: from its `RETURNING` column
 /// when `returning`, otherwise as the engine reports it with the result.
-pub(crate) async fn insert_id<DB>(
+pub(crate) async fn insert_id<DB: Backend>(
     conn: &mut DB::Connection,
     (sql, values, returning): (String, Values, bool),
-) -> Result<i64>
-where
-    DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    let arguments = Bound(DB::arguments(values));
-    let query = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments);
+) -> Result<i64> {
+    let trace = traced::<DB>(&sql);
     let work = async {
+        let failed = |source| Error::query(&sql, source);
         if returning {
-            let row = query
-                .fetch_one(&mut *conn)
+            let rows = DB::fetch_all(conn, sql.clone(), values)
                 .await
-                .map_err(|source| Error::query(&sql, source))?;
-            Ok(Some(
-                DB::read_i64_at(&row, 0).map_err(|source| Error::query(&sql, source))?,
-            ))
+                .map_err(failed)?;
+            let row = rows.first().ok_or(Error::NotFound)?;
+            Ok(Some(DB::read_i64_at(row, 0).map_err(failed)?))
         } else {
-            let result = query
-                .execute(&mut *conn)
+            let result = DB::execute(conn, sql.clone(), values)
                 .await
-                .map_err(|source| Error::query(&sql, source))?;
+                .map_err(failed)?;
             Ok(DB::last_insert_id(&result))
         }
     };
-    let id = traced::<DB>(&sql).run(work, |_| 1).await?;
+    let id = trace.run(work, |_| 1).await?;
     id.ok_or_else(|| Error::Unsupported {
         dialect: DB::DIALECT,
         operation: "reading the id of an inserted object set",

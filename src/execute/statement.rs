@@ -1,22 +1,28 @@
-//! A statement ready to send, and running it: rendering for the executor's engine, binding,
+//! A statement ready to send, and running it on one connection: rendering for the engine,
 //! and reading rows, counts and single columns back, with the SQL in every error.
 
-use sqlx::{
-    AssertSqlSafe, Column as _, ColumnIndex, Database, Decode, Executor, FromRow, Row as _, Type,
-};
+use futures::{Stream, StreamExt, TryStreamExt};
+use sea_query::Values;
+use sqlx::{Column as _, Row as _};
 
-use super::backend::{Backend, Bound, private::Sealed as _};
+use super::backend::{Backend, Executor, Fetchable, Scalar};
 use super::on_server::Target;
 use crate::dialect::Capabilities;
 use crate::error::{Error, Result};
 use crate::query::node::{Node, Shape};
 use crate::render::{self, PlanNote, Statement};
 
+/// A statement ready to send: its SQL, with placeholders, and the values to bind.
+pub(crate) struct Prepared {
+    pub(crate) sql: String,
+    pub(crate) values: Values,
+}
+
 /// Renders the set as it is, after checking that its output can be one column.
 pub(super) fn prepare_scalar<DB: Backend>(
     target: &(impl Target + ?Sized),
     plan: Option<&mut PlanNote>,
-) -> Result<Option<Prepared<DB>>> {
+) -> Result<Option<Prepared>> {
     let node = target.node();
     let output = match node.shape() {
         Shape::Known(names) if names.len() > 1 => names,
@@ -25,32 +31,9 @@ pub(super) fn prepare_scalar<DB: Backend>(
                 .chain(extras)
                 .collect()
         }
-        _ => return prepare(target, node, false, plan),
+        _ => return prepare::<DB>(target, node, false, plan),
     };
     Err(Error::NotOneColumn { output })
-}
-
-/// The one column of `row`. A set whose columns setql could not count (a whole table, an
-/// adopted statement) is checked here, on the rows the database returned.
-pub(super) fn scalar_of<'r, DB, T>(row: &'r DB::Row, sql: &str) -> Result<T>
-where
-    DB: Database,
-    T: Decode<'r, DB> + Type<DB>,
-    usize: ColumnIndex<DB::Row>,
-{
-    let columns = row.columns();
-    if columns.len() != 1 {
-        return Err(Error::NotOneColumn {
-            output: columns.iter().map(|c| c.name().to_owned()).collect(),
-        });
-    }
-    row.try_get(0).map_err(|source| Error::query(sql, source))
-}
-
-/// A statement ready to send: its SQL and its bound values.
-pub(super) struct Prepared<DB: Database> {
-    pub(super) sql: String,
-    pub(super) arguments: Bound<DB>,
 }
 
 /// Renders `node` (counted, or as it is) for `DB` on the target's server, or `None` when
@@ -60,7 +43,7 @@ pub(super) fn prepare<DB: Backend>(
     node: &Node,
     counted: bool,
     plan: Option<&mut PlanNote>,
-) -> Result<Option<Prepared<DB>>> {
+) -> Result<Option<Prepared>> {
     let capabilities = match target.capabilities() {
         None => &Capabilities::new(DB::DIALECT),
         Some(capabilities) if capabilities.dialect() == DB::DIALECT => capabilities,
@@ -80,85 +63,133 @@ pub(super) fn prepare<DB: Backend>(
         return Ok(None);
     }
     let (sql, values) = statement.build(DB::DIALECT);
-    Ok(Some(Prepared {
-        sql,
-        arguments: Bound(DB::arguments(values)),
-    }))
+    Ok(Some(Prepared { sql, values }))
 }
 
-/// Every row of a prepared statement; none for a set that is empty by construction.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "the `Send` bound is proven here, for any executor; an `async fn` leaves it to each caller, which `page` cannot prove through its higher-ranked connection bound"
-)]
-pub(super) fn fetch_all_prepared<'e, 'c: 'e, E, R>(
-    prepared: Option<Prepared<E::Database>>,
+/// A connection of `executor` to run `prepared` on. Failing to get one (a pool that timed
+/// out, a server that refused the login) names the SQL it was for.
+pub(crate) async fn connect<'c, E: Executor<'c>>(
     executor: E,
-) -> impl Future<Output = Result<Vec<R>>> + Send + 'e
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-    R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
-{
-    async move {
-        let Some(Prepared { sql, arguments }) = prepared else {
-            return Ok(Vec::new());
-        };
-        sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_all(executor)
-            .await
-            .map_err(|source| Error::query(&sql, source))
+    prepared: &Prepared,
+) -> Result<E::Connection> {
+    executor
+        .acquire()
+        .await
+        .map_err(|source| Error::query(&prepared.sql, source))
+}
+
+/// The rows of `prepared`, undecoded.
+pub(crate) async fn rows<DB: Backend>(
+    conn: &mut DB::Connection,
+    Prepared { sql, values }: Prepared,
+) -> Result<(Vec<DB::Row>, String)> {
+    match DB::fetch_all(conn, sql.clone(), values).await {
+        Ok(rows) => Ok((rows, sql)),
+        Err(source) => Err(Error::query(&sql, source)),
     }
 }
 
-/// The first row of a prepared statement, if any.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "the `Send` bound is proven here, for any executor; an `async fn` leaves it to each caller, which `page` cannot prove through its higher-ranked connection bound"
-)]
-pub(super) fn fetch_optional_prepared<'e, 'c: 'e, E, R>(
-    prepared: Option<Prepared<E::Database>>,
-    executor: E,
-) -> impl Future<Output = Result<Option<R>>> + Send + 'e
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-    R: for<'r> FromRow<'r, <E::Database as Database>::Row> + Send + Unpin + 'e,
-{
-    async move {
-        let Some(Prepared { sql, arguments }) = prepared else {
-            return Ok(None);
-        };
-        sqlx::query_as_with::<_, R, _>(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_optional(executor)
-            .await
-            .map_err(|source| Error::query(&sql, source))
+/// Every row of `prepared`, read as `R`.
+pub(crate) async fn fetch_all<DB: Backend, R: Fetchable<DB>>(
+    conn: &mut DB::Connection,
+    prepared: Prepared,
+) -> Result<Vec<R>> {
+    let (rows, sql) = rows::<DB>(conn, prepared).await?;
+    rows.iter().map(|row| decode(row, &sql)).collect()
+}
+
+/// The first row of `prepared`, read as `R`, if any. Only that row is read.
+pub(crate) async fn fetch_optional<DB: Backend, R: Fetchable<DB>>(
+    conn: &mut DB::Connection,
+    Prepared { sql, values }: Prepared,
+) -> Result<Option<R>> {
+    let first = DB::fetch(conn, sql.clone(), values).try_next().await;
+    match first {
+        Ok(row) => row.as_ref().map(|row| decode(row, &sql)).transpose(),
+        Err(source) => Err(Error::query(&sql, source)),
     }
 }
 
-/// The `COUNT(*)` a prepared count statement reads; 0 for a set empty by construction.
-#[allow(
-    clippy::manual_async_fn,
-    reason = "the `Send` bound is proven here, for any executor; an `async fn` leaves it to each caller, which `page` cannot prove through its higher-ranked connection bound"
-)]
-pub(super) fn count_prepared<'e, 'c: 'e, E>(
-    prepared: Option<Prepared<E::Database>>,
-    executor: E,
-) -> impl Future<Output = Result<u64>> + Send + 'e
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-{
-    async move {
-        let Some(Prepared { sql, arguments }) = prepared else {
-            return Ok(0);
-        };
-        let row = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .fetch_one(executor)
-            .await
-            .map_err(|source| Error::query(&sql, source))?;
-        let count = E::Database::read_count(&row).map_err(|source| Error::query(&sql, source))?;
-        // COUNT(*) is a signed 64-bit integer on every engine; it is never negative.
-        u64::try_from(count).map_err(|_| Error::Decode(format!("COUNT(*) returned {count}")))
+/// The rows of `prepared` as they arrive, read as `R`.
+pub(crate) fn fetch<DB: Backend, R: Fetchable<DB>>(
+    conn: &mut DB::Connection,
+    Prepared { sql, values }: Prepared,
+) -> impl Stream<Item = Result<R>> + Send + '_ {
+    DB::fetch(conn, sql.clone(), values).map(move |row| match row {
+        Ok(row) => decode(&row, &sql),
+        Err(source) => Err(Error::query(&sql, source)),
+    })
+}
+
+/// The `COUNT(*)` a prepared count statement reads.
+pub(crate) async fn count<DB: Backend>(
+    conn: &mut DB::Connection,
+    prepared: Prepared,
+) -> Result<u64> {
+    let (rows, sql) = rows::<DB>(conn, prepared).await?;
+    let count = match rows.first() {
+        Some(row) => DB::read_i64_at(row, 0).map_err(|source| Error::query(&sql, source))?,
+        None => 0,
+    };
+    // COUNT(*) is a signed 64-bit integer on every engine; it is never negative.
+    u64::try_from(count).map_err(|_| Error::Decode {
+        column: "COUNT(*)".to_owned(),
+        reason: format!("it is {count}, below zero"),
+        sql: Some(sql),
+        cause: None,
+    })
+}
+
+/// Runs a prepared write and returns the rows it matched.
+pub(crate) async fn execute<DB: Backend>(
+    conn: &mut DB::Connection,
+    Prepared { sql, values }: Prepared,
+) -> Result<u64> {
+    match DB::execute(conn, sql.clone(), values).await {
+        Ok(result) => Ok(DB::rows_affected(&result)),
+        Err(source) => Err(Error::query(&sql, source)),
     }
+}
+
+/// The one column of every row of `prepared`.
+pub(crate) async fn scalars<DB: Backend, T: Scalar<DB>>(
+    conn: &mut DB::Connection,
+    prepared: Prepared,
+) -> Result<Vec<T>> {
+    let (rows, sql) = rows::<DB>(conn, prepared).await?;
+    rows.iter()
+        .map(|row| scalar_of::<DB, T>(row, &sql))
+        .collect()
+}
+
+/// The one column of the first row of `prepared`, if any.
+pub(crate) async fn optional_scalar<DB: Backend, T: Scalar<DB>>(
+    conn: &mut DB::Connection,
+    Prepared { sql, values }: Prepared,
+) -> Result<Option<T>> {
+    let first = DB::fetch(conn, sql.clone(), values).try_next().await;
+    match first {
+        Ok(row) => row
+            .as_ref()
+            .map(|row| scalar_of::<DB, T>(row, &sql))
+            .transpose(),
+        Err(source) => Err(Error::query(&sql, source)),
+    }
+}
+
+/// `row` read as `R`; a failure names the column.
+pub(crate) fn decode<DB: Backend, R: Fetchable<DB>>(row: &DB::Row, sql: &str) -> Result<R> {
+    R::from_row(row).map_err(|source| Error::query(sql, source))
+}
+
+/// The one column of `row`. A set whose columns setql could not count (a whole table, an
+/// adopted statement) is checked here, on the rows the database returned.
+fn scalar_of<DB: Backend, T: Scalar<DB>>(row: &DB::Row, sql: &str) -> Result<T> {
+    let columns = row.columns();
+    if columns.len() != 1 {
+        return Err(Error::NotOneColumn {
+            output: columns.iter().map(|c| c.name().to_owned()).collect(),
+        });
+    }
+    DB::read_first(row).map_err(|source| Error::query(sql, source))
 }

@@ -67,9 +67,9 @@ impl Trace {
         target: &(impl Target + ?Sized),
         node: &Node,
         counted: bool,
-    ) -> Result<Option<Prepared<DB>>> {
+    ) -> Result<Option<Prepared>> {
         let mut plan = self.plan_note();
-        let prepared = statement::prepare(target, node, counted, plan.as_mut());
+        let prepared = statement::prepare::<DB>(target, node, counted, plan.as_mut());
         self.record_prepared(&prepared, plan);
         prepared
     }
@@ -78,9 +78,9 @@ impl Trace {
     pub(super) fn prepare_scalar<DB: Backend>(
         &self,
         target: &(impl Target + ?Sized),
-    ) -> Result<Option<Prepared<DB>>> {
+    ) -> Result<Option<Prepared>> {
         let mut plan = self.plan_note();
-        let prepared = statement::prepare_scalar(target, plan.as_mut());
+        let prepared = statement::prepare_scalar::<DB>(target, plan.as_mut());
         self.record_prepared(&prepared, plan);
         prepared
     }
@@ -92,10 +92,10 @@ impl Trace {
         &self,
         target: &(impl Target + ?Sized),
         window: &Node,
-    ) -> (Result<Option<Prepared<DB>>>, Result<Option<Prepared<DB>>>) {
-        let counted = statement::prepare(target, target.node(), true, None);
+    ) -> (Result<Option<Prepared>>, Result<Option<Prepared>>) {
+        let counted = statement::prepare::<DB>(target, target.node(), true, None);
         let mut plan = self.plan_note();
-        let rows = statement::prepare(target, window, false, plan.as_mut());
+        let rows = statement::prepare::<DB>(target, window, false, plan.as_mut());
         if let (Ok(Some(counted)), Ok(Some(rows))) = (&counted, &rows)
             && !self.span.is_disabled()
         {
@@ -105,22 +105,14 @@ impl Trace {
         (counted, rows)
     }
 
-    fn record_prepared<DB: Backend>(
-        &self,
-        prepared: &Result<Option<Prepared<DB>>>,
-        plan: Option<PlanNote>,
-    ) {
+    fn record_prepared(&self, prepared: &Result<Option<Prepared>>, plan: Option<PlanNote>) {
         if let Ok(Some(prepared)) = prepared {
             self.record_sql(&prepared.sql);
         }
         self.record_plan(prepared, plan);
     }
 
-    fn record_plan<DB: Backend>(
-        &self,
-        prepared: &Result<Option<Prepared<DB>>>,
-        plan: Option<PlanNote>,
-    ) {
+    fn record_plan(&self, prepared: &Result<Option<Prepared>>, plan: Option<PlanNote>) {
         // A misuse sends nothing and plans nothing: its error tells what happened.
         if let Ok(prepared) = prepared {
             self.record_plan_note(plan, prepared.is_some());

@@ -5,10 +5,10 @@
 //! (`tests/writes.rs` pins this with an update that changes nothing).
 
 use sea_query::{DynIden, Expr, IntoIden};
-use sqlx::{AssertSqlSafe, Executor};
 
-use super::backend::{Backend, Bound, private::Sealed as _};
+use super::backend::{Backend, Executor};
 use super::on_server::Target;
+use super::statement::{self, Prepared};
 use super::trace::Trace;
 use crate::Dialect;
 use crate::dialect::Capabilities;
@@ -49,37 +49,33 @@ pub(super) fn render_for(
     render::render_write(target.node(), write, capabilities, plan)
 }
 
-/// Renders `write` (recorded under `trace`) and returns the future that runs it and reads
-/// the number of rows it matched. Misuse is reported before anything is sent, and a set
-/// empty by construction matches nothing without a statement.
-pub(super) fn run<'e, 'c: 'e, E>(
+/// Renders `write` for `DB` and records it under `trace`. Misuse is reported before
+/// anything is sent, and a set empty by construction has no statement.
+pub(super) fn prepare<DB: Backend>(
     trace: &Trace,
     target: &(impl Target + ?Sized),
     write: &Write,
-    executor: E,
-) -> impl Future<Output = Result<u64>> + Send + 'e
-where
-    E: Executor<'c> + 'e,
-    E::Database: Backend,
-{
+) -> Result<Option<Prepared>> {
     let mut plan = trace.plan_note();
-    let rendered = render_for(target, write, E::Database::DIALECT, plan.as_mut())
-        .map(|statement| statement.build(E::Database::DIALECT));
+    let rendered = render_for(target, write, DB::DIALECT, plan.as_mut())
+        .map(|statement| statement.build(DB::DIALECT));
     if let Ok(rendered) = &rendered {
         if let Some((sql, _)) = rendered {
             trace.record_sql(sql);
         }
         trace.record_plan_note(plan, rendered.is_some());
     }
-    async move {
-        let Some((sql, values)) = rendered? else {
-            return Ok(0);
-        };
-        let arguments = Bound(E::Database::arguments(values));
-        let result = sqlx::query_with(AssertSqlSafe(sql.clone()), arguments)
-            .execute(executor)
-            .await
-            .map_err(|source| Error::query(&sql, source))?;
-        Ok(E::Database::rows_affected(&result))
-    }
+    Ok(rendered?.map(|(sql, values)| Prepared { sql, values }))
+}
+
+/// Runs a prepared write on a connection of `executor`, returning the rows it matched.
+pub(super) async fn run_prepared<'c, E: Executor<'c>>(
+    prepared: Result<Option<Prepared>>,
+    executor: E,
+) -> Result<u64> {
+    let Some(prepared) = prepared? else {
+        return Ok(0);
+    };
+    let mut conn = statement::connect(executor, &prepared).await?;
+    statement::execute::<E::Database>(&mut conn, prepared).await
 }

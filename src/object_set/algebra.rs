@@ -3,12 +3,11 @@
 
 use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait};
-use sqlx::{Acquire, Executor};
 
 use super::source::{MemberSource, Source};
 use super::{ObjectSet, transaction};
 use crate::error::Result;
-use crate::execute::{Backend, Execute};
+use crate::execute::{Backend, Executor, OnConnection as _};
 use crate::query::QueryChain;
 
 /// Which in-place operation.
@@ -28,15 +27,14 @@ impl ObjectSet {
     /// [`Error::NotFound`](crate::Error::NotFound) for a set this store's owner cannot see
     /// or that was deleted, [`Error::KindMismatch`](crate::Error::KindMismatch),
     /// [`Error::MissingObjects`](crate::Error::MissingObjects); nothing is written then.
-    pub fn union_with<'s, 'a: 's, A, DB>(
+    pub fn union_with<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         other: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { self.in_place(executor, InPlace::Union, other).await })
     }
@@ -45,15 +43,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`union_with`](Self::union_with).
-    pub fn intersect_with<'s, 'a: 's, A, DB>(
+    pub fn intersect_with<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         other: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { self.in_place(executor, InPlace::Intersection, other).await })
     }
@@ -62,15 +59,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`union_with`](Self::union_with).
-    pub fn difference_with<'s, 'a: 's, A, DB>(
+    pub fn difference_with<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         other: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { self.in_place(executor, InPlace::Difference, other).await })
     }
@@ -79,15 +75,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`union_with`](Self::union_with).
-    pub fn symmetric_difference_with<'s, 'a: 's, A, DB>(
+    pub fn symmetric_difference_with<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         other: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             self.in_place(executor, InPlace::SymmetricDifference, other)
@@ -99,16 +94,15 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub fn union<'s, 'a: 's, A, DB>(
+    pub fn union<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         other: &'s ObjectSet,
         name: &'s str,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { (self | other).save_as(executor, name).await })
     }
@@ -117,16 +111,15 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub fn intersection<'s, 'a: 's, A, DB>(
+    pub fn intersection<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         other: &'s ObjectSet,
         name: &'s str,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { (self & other).save_as(executor, name).await })
     }
@@ -135,16 +128,15 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub fn difference<'s, 'a: 's, A, DB>(
+    pub fn difference<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         other: &'s ObjectSet,
         name: &'s str,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { (self - other).save_as(executor, name).await })
     }
@@ -153,30 +145,28 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create).
-    pub fn symmetric_difference<'s, 'a: 's, A, DB>(
+    pub fn symmetric_difference<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         other: &'s ObjectSet,
         name: &'s str,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { (self ^ other).save_as(executor, name).await })
     }
 
-    fn in_place<'s, 'a: 's, A, DB>(
+    fn in_place<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         operation: InPlace,
         other: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut source = other.into_source(self.kind())?;
@@ -200,7 +190,7 @@ impl ObjectSet {
                     let outside = self
                         .member_rows(false)
                         .exclude_in(Alias::new("object_id"), &source.whole(self.kind()));
-                    (0, outside.delete(&mut *tx).await?)
+                    (0, outside.delete_on::<DB>(&mut *tx).await?)
                 }
                 InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
             };
@@ -218,7 +208,6 @@ impl ObjectSet {
     async fn toggle<DB>(&self, conn: &mut DB::Connection, source: &Source) -> Result<(u64, u64)>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let removed = Alias::new("removed");
         let pieces = source.pieces(self.kind());
@@ -227,7 +216,7 @@ impl ObjectSet {
             swapped += self
                 .rows()
                 .filter_in(Alias::new("object_id"), piece)
-                .update(
+                .update_on::<DB, _, _>(
                     &mut *conn,
                     [(removed.clone(), Expr::col(removed.clone()).not())],
                 )
@@ -241,7 +230,7 @@ impl ObjectSet {
             left += self
                 .member_rows(true)
                 .filter_in(Alias::new("object_id"), piece)
-                .delete(&mut *conn)
+                .delete_on::<DB>(&mut *conn)
                 .await?;
         }
         Ok((swapped - left + inserted, left))
@@ -257,7 +246,6 @@ impl ObjectSet {
     ) -> Result<u64>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let mut ids = vec![self.id()];
         ids.extend_from_slice(source.operands());
@@ -274,7 +262,6 @@ impl ObjectSet {
     async fn stage<DB>(&self, conn: &mut DB::Connection, source: &mut Source) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let name = format!("\u{1}scratch:{}", self.id());
         let owner_key = self.kind().store.owner_key()?.to_owned();
@@ -294,7 +281,6 @@ impl ObjectSet {
     ) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let Some(scratch) = source.scratch() else {
             return Ok(());
@@ -302,11 +288,11 @@ impl ObjectSet {
         let tables = &self.kind().store.tables;
         crate::QuerySet::table(Alias::new(&tables.members))
             .filter(Expr::col(Alias::new("set_id")).eq(scratch))
-            .delete(&mut *conn)
+            .delete_on::<DB>(&mut *conn)
             .await?;
         crate::QuerySet::table(Alias::new(&tables.sets))
             .filter(Expr::col(Alias::new("id")).eq(scratch))
-            .delete(&mut *conn)
+            .delete_on::<DB>(&mut *conn)
             .await?;
         Ok(())
     }

@@ -6,12 +6,11 @@ use std::collections::BTreeSet;
 
 use futures::future::BoxFuture;
 use sea_query::{Alias, Expr};
-use sqlx::{Acquire, Executor};
 
 use super::source::{MemberSource, Source};
 use super::{ObjectSet, transaction};
 use crate::error::Result;
-use crate::execute::{Backend, Execute};
+use crate::execute::{Backend, Executor, OnConnection as _};
 use crate::query::QueryChain;
 
 impl ObjectSet {
@@ -20,11 +19,10 @@ impl ObjectSet {
     /// # Errors
     /// [`Error::MissingObjects`](crate::Error::MissingObjects) when `id` is not a row of the
     /// kind's table; [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
-    pub fn add<'s, 'a: 's, A, DB>(&'s mut self, executor: A, id: i64) -> BoxFuture<'s, Result<u64>>
+    pub fn add<'s, 'a: 's, E, DB>(&'s mut self, executor: E, id: i64) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { self.add_many(executor, [id]).await })
     }
@@ -34,15 +32,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`add`](Self::add), with the count of missing ids.
-    pub fn add_many<'s, 'a: 's, A, DB>(
+    pub fn add_many<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         ids: impl IntoIterator<Item = i64> + Send + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let source = Source::Ids(distinct(ids));
@@ -62,15 +59,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
-    pub fn remove<'s, 'a: 's, A, DB>(
+    pub fn remove<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         id: i64,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { self.remove_many(executor, [id]).await })
     }
@@ -79,15 +75,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
-    pub fn remove_many<'s, 'a: 's, A, DB>(
+    pub fn remove_many<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         ids: impl IntoIterator<Item = i64> + Send + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let source = Source::Ids(distinct(ids));
@@ -108,11 +103,10 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
-    pub fn clear<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<u64>>
+    pub fn clear<'s, 'a: 's, E, DB>(&'s mut self, executor: E) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
@@ -130,15 +124,14 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`Kind::create`](super::Kind::create), and nothing is written.
-    pub fn replace<'s, 'a: 's, A, DB>(
+    pub fn replace<'s, 'a: 's, E, DB>(
         &'s mut self,
-        executor: A,
+        executor: E,
         source: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut source = source.into_source(self.kind())?;
@@ -153,7 +146,7 @@ impl ObjectSet {
                 kept += self
                     .member_rows(false)
                     .filter_in(Alias::new("object_id"), &piece)
-                    .count(&mut *tx)
+                    .count_on::<DB>(&mut *tx)
                     .await?;
             }
             self.vacate::<DB>(&mut tx).await?;
@@ -175,18 +168,17 @@ impl ObjectSet {
     ///
     /// # Errors
     /// As [`remove`](Self::remove).
-    pub fn purge<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<u64>>
+    pub fn purge<'s, 'a: 's, E, DB>(&'s mut self, executor: E) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
             let mut tx = transaction::begin::<DB>(&mut conn).await?;
             transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
-            let purged = self.member_rows(true).delete(&mut *tx).await?;
-            tx.commit().await?;
+            let purged = self.member_rows(true).delete_on::<DB>(&mut *tx).await?;
+            transaction::commit(tx).await?;
             Ok(purged)
         })
     }
@@ -196,14 +188,13 @@ impl ObjectSet {
     async fn vacate<DB>(&self, conn: &mut DB::Connection) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         if self.kind().tracking {
             self.member_rows(false)
-                .update(&mut *conn, [(Alias::new("removed"), Expr::val(true))])
+                .update_on::<DB, _, _>(&mut *conn, [(Alias::new("removed"), Expr::val(true))])
                 .await?;
         } else {
-            self.rows().delete(&mut *conn).await?;
+            self.rows().delete_on::<DB>(&mut *conn).await?;
         }
         Ok(())
     }
@@ -219,14 +210,13 @@ impl ObjectSet {
     ) -> Result<u64>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let mut restored = 0;
         for piece in source.pieces(self.kind()) {
             restored += self
                 .member_rows(true)
                 .filter_in(Alias::new("object_id"), &piece)
-                .update(
+                .update_on::<DB, _, _>(
                     &mut *conn,
                     [
                         (Alias::new("removed"), Expr::val(false)),
@@ -251,7 +241,6 @@ impl ObjectSet {
     ) -> Result<u64>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let mut removed = 0;
         for piece in source.pieces(self.kind()) {
@@ -260,10 +249,10 @@ impl ObjectSet {
                 .filter_in(Alias::new("object_id"), &piece);
             removed += if soft {
                 members
-                    .update(&mut *conn, [(Alias::new("removed"), Expr::val(true))])
+                    .update_on::<DB, _, _>(&mut *conn, [(Alias::new("removed"), Expr::val(true))])
                     .await?
             } else {
-                members.delete(&mut *conn).await?
+                members.delete_on::<DB>(&mut *conn).await?
             };
         }
         Ok(removed)

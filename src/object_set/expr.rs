@@ -5,12 +5,11 @@ use std::ops::{BitAnd, BitOr, BitXor, Sub};
 
 use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait};
-use sqlx::{Acquire, Executor};
 
 use super::{Kind, ObjectSet};
 use crate::combine::{SetOp, combine};
 use crate::error::Result;
-use crate::execute::{Backend, Execute};
+use crate::execute::{Backend, Executor, OnConnection as _};
 use crate::query::node::{Misuse, Node};
 use crate::query::sealed::Sealed;
 use crate::query::{QueryChain, QuerySet, node_view};
@@ -119,15 +118,14 @@ impl SetExpr {
     /// [`Error::NotFound`](crate::Error::NotFound) or
     /// [`Error::KindMismatch`](crate::Error::KindMismatch) for sets that cannot be
     /// combined, before anything is sent; [`Error::Query`](crate::Error::Query) otherwise.
-    pub fn count<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<u64>>
+    pub fn count<'s, 'a: 's, E, DB>(&'s self, executor: E) -> BoxFuture<'s, Result<u64>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
-            self.ids().count(&mut *conn).await
+            self.ids().count_on::<DB>(&mut *conn).await
         })
     }
 
@@ -135,20 +133,19 @@ impl SetExpr {
     ///
     /// # Errors
     /// As [`count`](Self::count).
-    pub fn contains<'s, 'a: 's, A, DB>(
+    pub fn contains<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         id: i64,
     ) -> BoxFuture<'s, Result<bool>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
             let one = self.ids().filter(Expr::col(Alias::new("object_id")).eq(id));
-            one.exists(&mut *conn).await
+            one.exists_on::<DB>(&mut *conn).await
         })
     }
 
@@ -157,15 +154,14 @@ impl SetExpr {
     ///
     /// # Errors
     /// As [`Kind::create`].
-    pub fn save_as<'s, 'a: 's, A, DB>(
+    pub fn save_as<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         name: &'s str,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move { self.kind.create(executor, name, self).await })
     }

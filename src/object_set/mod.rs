@@ -60,7 +60,6 @@ use std::sync::atomic::Ordering;
 
 use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait, Order, Query};
-use sqlx::{Acquire, Executor};
 
 pub use expr::{MemberIds, SetExpr};
 pub use set::ObjectSet;
@@ -68,8 +67,8 @@ pub use source::MemberSource;
 use source::Source;
 
 use crate::error::{Error, Result};
-use crate::execute::Backend;
 use crate::execute::raw;
+use crate::execute::{Backend, Executor};
 use crate::render::object_set::{self as statements, KIND_LIMIT, NAME_LIMIT, OWNER_LIMIT, Tables};
 
 /// Where object sets are stored, and whose sets an operation may see.
@@ -151,11 +150,10 @@ impl ObjectSetStore {
     ///
     /// # Errors
     /// [`Error::Query`] when the database refuses a statement.
-    pub fn install<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<()>>
+    pub fn install<'s, 'a: 's, E, DB>(&'s self, executor: E) -> BoxFuture<'s, Result<()>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
@@ -176,7 +174,6 @@ impl ObjectSetStore {
     pub(crate) async fn check_exact<DB>(&self, conn: &mut DB::Connection) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         if self.tables.exact.load(Ordering::Relaxed) {
             return Ok(());
@@ -195,7 +192,6 @@ impl ObjectSetStore {
     async fn inexact_columns<DB>(&self, conn: &mut DB::Connection) -> Result<i64>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let Some(query) = statements::inexact_columns(&self.tables, DB::DIALECT) else {
             return Ok(0);
@@ -266,16 +262,15 @@ impl Kind {
     /// [`Error::DuplicateSetName`], [`Error::MissingObjects`] (ids that are not rows of the
     /// kind's table), [`Error::MemberSourceColumns`], [`Error::KindMismatch`]; in each case
     /// nothing is written.
-    pub fn create<'s, 'a: 's, A, DB>(
+    pub fn create<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         name: &'s str,
         source: impl MemberSource + 's,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             check_text("name", name, NAME_LIMIT)?;
@@ -291,7 +286,7 @@ impl Kind {
             let set = self
                 .insert_set::<DB>(&mut tx, name, &owner_key, &source)
                 .await?;
-            tx.commit().await?;
+            transaction::commit(tx).await?;
             Ok(set)
         })
     }
@@ -306,7 +301,6 @@ impl Kind {
     ) -> Result<ObjectSet>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let now = transaction::now();
         let insert = Query::insert()
@@ -354,15 +348,14 @@ impl Kind {
     ///
     /// # Errors
     /// [`Error::NotFound`] otherwise.
-    pub fn load<'s, 'a: 's, A, DB>(
+    pub fn load<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         id: i64,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let found = self
@@ -378,15 +371,14 @@ impl Kind {
     ///
     /// # Errors
     /// [`Error::NotFound`] when there is none.
-    pub fn find<'s, 'a: 's, A, DB>(
+    pub fn find<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         name: &'s str,
     ) -> BoxFuture<'s, Result<ObjectSet>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let found = self
@@ -402,11 +394,10 @@ impl Kind {
     ///
     /// # Errors
     /// [`Error::Query`] when the database refuses the query.
-    pub fn list<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<Vec<ObjectSet>>>
+    pub fn list<'s, 'a: 's, E, DB>(&'s self, executor: E) -> BoxFuture<'s, Result<Vec<ObjectSet>>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             self.sets::<DB, _>(executor, |select| {
@@ -417,15 +408,14 @@ impl Kind {
     }
 
     /// The rows of this kind's sets visible to the store's owner, narrowed by `narrow`.
-    fn sets<'s, 'a: 's, DB, A>(
+    fn sets<'s, 'a: 's, DB, E>(
         &'s self,
-        executor: A,
+        executor: E,
         narrow: impl FnOnce(&mut sea_query::SelectStatement) + Send + 's,
     ) -> BoxFuture<'s, Result<Vec<ObjectSet>>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let owner_key = self.store.owner_key()?;

@@ -4,13 +4,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
 use sea_query::{Alias, Expr, ExprTrait, Query};
-use sqlx::{Acquire, Executor};
 
 use super::expr::MemberIds;
 use super::{Kind, transaction};
 use crate::error::Result;
 use crate::execute::raw;
-use crate::execute::{Backend, Execute};
+use crate::execute::{Backend, Executor, OnConnection as _};
 use crate::query::{QueryChain, QuerySet};
 use crate::render::object_set as statements;
 
@@ -149,22 +148,21 @@ impl ObjectSet {
     ///
     /// # Errors
     /// [`Error::Query`](crate::Error::Query) when the database refuses the query.
-    pub fn contains<'s, 'a: 's, A, DB>(
+    pub fn contains<'s, 'a: 's, E, DB>(
         &'s self,
-        executor: A,
+        executor: E,
         id: i64,
     ) -> BoxFuture<'s, Result<bool>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
             let n = self
                 .member_rows(false)
                 .filter(Expr::col(Alias::new("object_id")).eq(id))
-                .count(&mut *conn)
+                .count_on::<DB>(&mut *conn)
                 .await?;
             Ok(n > 0)
         })
@@ -174,11 +172,10 @@ impl ObjectSet {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when the set was deleted.
-    pub fn refresh<'s, 'a: 's, A, DB>(&'s mut self, executor: A) -> BoxFuture<'s, Result<()>>
+    pub fn refresh<'s, 'a: 's, E, DB>(&'s mut self, executor: E) -> BoxFuture<'s, Result<()>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             *self = self.kind.load(executor, self.id).await?;
@@ -190,11 +187,10 @@ impl ObjectSet {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) when it was already deleted or is not the store owner's.
-    pub fn delete<'s, 'a: 's, A, DB>(&'s self, executor: A) -> BoxFuture<'s, Result<()>>
+    pub fn delete<'s, 'a: 's, E, DB>(&'s self, executor: E) -> BoxFuture<'s, Result<()>>
     where
-        A: Acquire<'a, Database = DB> + Send + 's,
+        E: Executor<'a, Database = DB> + 's,
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
@@ -202,13 +198,13 @@ impl ObjectSet {
             transaction::lock::<DB>(&mut tx, &self.kind, &[self.id]).await?;
             // The foreign key cascades too; deleting here keeps a store whose engine was told
             // to ignore foreign keys (SQLite's `PRAGMA foreign_keys = OFF`) clean.
-            self.rows().delete(&mut *tx).await?;
+            self.rows().delete_on::<DB>(&mut *tx).await?;
             let delete = Query::delete()
                 .from_table(Alias::new(&self.kind.store.tables.sets))
                 .and_where(Expr::col(Alias::new("id")).eq(self.id))
                 .to_owned();
             raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT, false)).await?;
-            tx.commit().await?;
+            transaction::commit(tx).await?;
             Ok(())
         })
     }
@@ -242,17 +238,16 @@ impl ObjectSet {
     ) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         if changed == 0 {
-            tx.commit().await?;
+            transaction::commit(tx).await?;
             self.count = members;
             return Ok(());
         }
         let now = transaction::now();
         transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), members, now)
             .await?;
-        tx.commit().await?;
+        transaction::commit(tx).await?;
         self.count = members;
         self.modified = now;
         Ok(())

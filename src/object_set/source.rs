@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use sea_query::{Alias, Expr, ExprTrait, Query};
-use sqlx::Executor;
 
 use super::expr::{MemberIds, SetExpr};
 use super::{Kind, ObjectSet, transaction};
@@ -172,7 +171,6 @@ impl Source {
     ) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         match self {
             Source::Set { operands, .. } if !operands.is_empty() => {
@@ -254,7 +252,6 @@ impl Source {
     pub(super) async fn check_ids<DB>(&self, conn: &mut DB::Connection, kind: &Kind) -> Result<()>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let Source::Ids(ids) = self else {
             return Ok(());
@@ -288,7 +285,6 @@ impl Source {
     ) -> Result<u64>
     where
         DB: Backend,
-        for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     {
         let capabilities = Capabilities::new(DB::DIALECT);
         let mut written = 0;
@@ -330,7 +326,6 @@ fn ids_of(kind: &Kind, ids: &[i64]) -> Node {
 async fn strangers<DB>(conn: &mut DB::Connection, kind: &Kind, set_id: i64) -> Result<u64>
 where
     DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let member = Alias::new("m");
     let object = Alias::new("o");

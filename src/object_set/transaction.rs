@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sea_query::{Alias, Expr, ExprTrait, Query};
-use sqlx::{AssertSqlSafe, Connection, Executor, Transaction};
+use sqlx::{AssertSqlSafe, Connection, Transaction};
 
 use super::Kind;
 use crate::error::{Error, Result};
@@ -17,7 +17,6 @@ use crate::render::object_set::{self as statements, Tables};
 pub(super) async fn begin<DB>(conn: &mut DB::Connection) -> Result<Transaction<'_, DB>>
 where
     DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     if conn.is_in_transaction() {
         return Ok(conn.begin().await?);
@@ -30,6 +29,14 @@ where
         Some(sql) => conn.begin_with(AssertSqlSafe(sql)).await?,
         None => conn.begin().await?,
     })
+}
+
+/// Commits the operation's transaction. A failure here (a Galera certification failure
+/// is raised at COMMIT) names the statement as `COMMIT`.
+pub(super) async fn commit<DB: Backend>(tx: Transaction<'_, DB>) -> Result<()> {
+    tx.commit()
+        .await
+        .map_err(|source| Error::query("COMMIT", source))
 }
 
 /// Locks the rows of sets `ids` of `kind` visible to its store's owner, in id order, so
@@ -46,7 +53,6 @@ pub(super) async fn lock<DB>(
 ) -> Result<Vec<u64>>
 where
     DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let owner_key = kind.store.owner_key()?;
     kind.store.check_exact::<DB>(conn).await?;
@@ -75,21 +81,24 @@ where
 pub(super) async fn check_kind<DB>(conn: &mut DB::Connection, kind: &Kind) -> Result<()>
 where
     DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let probe = Query::select()
         .column(Alias::new(&kind.key))
         .from(Alias::new(&kind.table))
         .and_where(Expr::val(1).eq(0))
         .to_owned();
+    // Only the engine's "no such table" or "no such column" makes the kind unknown; any other
+    // failure (a permission, a lock timeout, a pooler's error) is passed on with its code.
     match raw::rows::<DB>(conn, statements::build(&probe, DB::DIALECT, false)).await {
         Ok(_) => Ok(()),
-        Err(Error::Query { source, .. }) => Err(Error::UnknownKind {
-            table: kind.table.clone(),
-            key: kind.key.clone(),
-            source,
-        }),
-        Err(other) => Err(other),
+        Err(error) => match error.into_undefined_object() {
+            Ok(source) => Err(Error::UnknownKind {
+                table: kind.table.clone(),
+                key: kind.key.clone(),
+                source,
+            }),
+            Err(other) => Err(other),
+        },
     }
 }
 
@@ -103,7 +112,6 @@ pub(super) async fn store_count<DB>(
 ) -> Result<()>
 where
     DB: Backend,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
     let update = Query::update()
         .table(Alias::new(&tables.sets))
@@ -122,7 +130,7 @@ where
 pub(super) fn duplicate_name(error: Error, kind: &Kind, name: &str) -> Error {
     match &error {
         Error::Query {
-            source: sqlx::Error::Database(database),
+            driver: sqlx::Error::Database(database),
             ..
         } if database.is_unique_violation() => Error::DuplicateSetName {
             kind: kind.table.clone(),

@@ -57,15 +57,15 @@ impl Node {
             // Ordering after a slice reorders the sliced rows; it must not change the window.
             // The new term follows the slice's own terms, as it would on an unsliced set.
             node if node.is_sliced() => node.reordered_outside(|mut orders| {
-                orders.push(sort);
+                add_term(&mut orders, sort);
                 orders
             }),
             Node::Select(mut select) => {
-                select.orders.push(sort);
+                add_term(&mut select.orders, sort);
                 Node::Select(select)
             }
             Node::Compound(mut compound) => {
-                compound.orders.push(sort);
+                add_term(&mut compound.orders, sort);
                 Node::Compound(compound)
             }
             Node::Empty | Node::Invalid(_) => self,
@@ -397,6 +397,15 @@ impl Node {
         select.projection.columns.push(OutputColumn { name, expr });
         Node::Select(select)
     }
+}
+
+/// Adds `sort` after the user's terms, before the tie-breakers a window carried out.
+fn add_term(orders: &mut Vec<Sort>, sort: Sort) {
+    let at = orders
+        .iter()
+        .rposition(|term| !term.breaks_ties)
+        .map_or(0, |last| last + 1);
+    orders.insert(at, sort);
 }
 
 impl Select {

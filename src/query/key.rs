@@ -71,6 +71,10 @@ fn lineage(node: &Node) -> Option<Lineage> {
             {
                 lineage(inner)
             }
+            // A projection onto columns of the rows as they are, the key among them.
+            Source::Derived(inner) if !select.projection.whole_source => {
+                lineage(inner)?.projected(&select.projection.columns)
+            }
             Source::Derived(_) | Source::Adopted(_) => None,
         },
         Node::Compound(compound) => {
@@ -125,6 +129,40 @@ fn union_lineage_of(branches: &[Node]) -> Option<Lineage> {
 }
 
 impl Lineage {
+    /// The lineage of these rows projected onto `columns`, when each is a column of theirs
+    /// by name and the key is among them.
+    fn projected(self, columns: &[super::node::OutputColumn]) -> Option<Lineage> {
+        let origin = |name: &str| {
+            let own = self.columns.iter().find(|(column, _)| column == name);
+            match own {
+                Some((_, origin)) => Some(origin.clone()),
+                // `t.*` holds every column of the table, unchanged.
+                None if self
+                    .columns
+                    .iter()
+                    .any(|(_, origin)| *origin == Origin::Star) =>
+                {
+                    Some(Origin::Computed(Expr::col(name.to_owned())))
+                }
+                None => None,
+            }
+        };
+        let columns = columns
+            .iter()
+            .map(|column| {
+                is_column_named(&column.expr, &column.name)
+                    .then(|| origin(&column.name))
+                    .flatten()
+                    .map(|origin| (column.name.clone(), origin))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let holds_key = self
+            .pk
+            .iter()
+            .all(|pk| columns.iter().any(|(name, _)| name == pk));
+        holds_key.then_some(Lineage { columns, ..self })
+    }
+
     /// The source key, then every column the branches compute differently.
     fn key(&self) -> Vec<String> {
         let mixed = self

@@ -253,7 +253,12 @@ pub trait QueryChain: sealed::Sealed + Clone {
     #[must_use]
     fn order_by_with_nulls(self, column: impl IntoIden, order: Order, nulls: NullOrdering) -> Self {
         let key = SortKey::Name(name(column));
-        let sort = Sort { key, order, nulls };
+        let sort = Sort {
+            key,
+            order,
+            nulls,
+            breaks_ties: false,
+        };
         Self::from_node(self.into_node().order_by(sort))
     }
 

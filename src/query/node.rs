@@ -123,6 +123,9 @@ pub(crate) struct Sort {
     pub(crate) order: Order,
     /// Where NULLs go, always explicit: every engine then returns one sequence.
     pub(crate) nulls: NullOrdering,
+    /// A tie-breaker carried out of a slice's window (see [`Node::wrap`]): it orders only
+    /// what the user's terms leave tied, so a later `order_by` goes before it.
+    pub(crate) breaks_ties: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +148,12 @@ impl Sort {
     /// ascending and last descending.
     pub(crate) fn new(key: SortKey, order: Order) -> Sort {
         let nulls = Sort::usual_nulls(&order);
-        Sort { key, order, nulls }
+        Sort {
+            key,
+            order,
+            nulls,
+            breaks_ties: false,
+        }
     }
 
     /// Where `order` puts NULLs when the user does not say.
@@ -185,6 +193,7 @@ impl Sort {
             key: self.key.clone(),
             order,
             nulls,
+            breaks_ties: self.breaks_ties,
         })
     }
 }
@@ -383,12 +392,15 @@ impl Node {
     /// projected. Terms on columns the slice does not output are carried out as hidden
     /// columns, and the outer SELECT outputs the slice's own columns only.
     fn wrap_window(self) -> Select {
+        let own_terms = self.orders().len();
         let total = total_order(self.orders(), &self.shape(), self.output_key().as_deref());
         let (inner, renamed, own_columns) = self.with_sort_columns_visible();
         let total = total
             .into_iter()
-            .map(|sort| Sort {
+            .enumerate()
+            .map(|(at, sort)| Sort {
                 key: renamed(&sort.key),
+                breaks_ties: sort.breaks_ties || at >= own_terms,
                 ..sort
             })
             .collect();

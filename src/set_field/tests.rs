@@ -238,7 +238,7 @@ fn a_computed_member_is_cast_to_text_and_a_null_one_changes_nothing() {
         posts
             .update_sql(Dialect::Sqlite, [("tags", set_remove_col())])
             .unwrap(),
-        r#"UPDATE "posts" SET "tags" = CASE WHEN CAST("old" AS TEXT) IS NULL THEN "tags" ELSE trim(replace(',' || "tags" || ',', ',' || CAST("old" AS TEXT) || ',', ','), ',') END"#
+        r#"UPDATE "posts" SET "tags" = CASE WHEN CAST("old" AS TEXT) IS NULL THEN "tags" ELSE trim(replace(replace(',' || replace("tags", ',', ',,') || ',', ',' || CAST("old" AS TEXT) || ',', ''), ',,', ','), ',') END"#
     );
 }
 

@@ -197,6 +197,16 @@ pub enum Finish {
     /// `order_by(terms…)`, read whole and by `first()` and `last()`, which break ties as a
     /// slice does.
     Ends(Vec<Term>),
+    /// A slice as [`Finish::Slice`], then read as a derived table: filtered, or projected
+    /// onto its own columns. The window keeps the whole order that chose it.
+    SliceThen(Vec<Term>, u64, u64, After),
+}
+
+/// What is done to a slice's rows after it is taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum After {
+    Filter(KeyedPred),
+    Project,
 }
 
 impl Finish {
@@ -207,6 +217,17 @@ impl Finish {
                 crate::each!(ordered_by(set, terms), |s| s.offset(*offset).limit(*limit))
             }
             Finish::Ends(terms) => ordered_by(set, terms),
+            Finish::SliceThen(terms, limit, offset, after) => {
+                let window =
+                    crate::each!(ordered_by(set, terms), |s| s.offset(*offset).limit(*limit));
+                match after {
+                    After::Filter(pred) => {
+                        let predicate = pred.expr(None);
+                        crate::each!(window, |s| s.filter(predicate.clone()))
+                    }
+                    After::Project => crate::each!(window, |s| s.columns(["id", "k", "c"])),
+                }
+            }
             Finish::Reorder(first, limit, offset, then) => {
                 crate::each!(set, |s| s
                     .order_by(first.0, order(first.1))
@@ -234,6 +255,16 @@ impl Finish {
                 Some(vec![*first, *then]),
             ),
             Finish::Ends(terms) => (rows, Some(terms.clone())),
+            Finish::SliceThen(terms, limit, offset, after) => {
+                let (window, total) = Finish::Slice(terms.clone(), *limit, *offset).oracle(rows);
+                let kept = match after {
+                    After::Filter(pred) => {
+                        window.into_iter().filter(|row| pred.holds(row)).collect()
+                    }
+                    After::Project => window,
+                };
+                (kept, total)
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use proptest::strategy::Union;
 
-use crate::common::keyed::{Computed, DistinctOrdered, Finish, Keyed, KeyedPred, Walked};
+use crate::common::keyed::{After, Computed, DistinctOrdered, Finish, Keyed, KeyedPred, Walked};
 use crate::common::plan::{Op, Plan, Pred, Table};
 use crate::common::rows::Term;
 
@@ -212,6 +212,25 @@ pub fn finish(enabled: Enabled) -> BoxedStrategy<Finish> {
                 0_u64..4,
             )
                 .prop_map(|(terms, limit, offset)| Finish::Slice(terms, limit, offset))
+                .boxed(),
+        ),
+        (
+            2,
+            (
+                proptest::collection::vec(term(columns), 1..=2),
+                1_u64..6,
+                0_u64..4,
+                prop_oneof![
+                    Just(After::Project),
+                    (proptest::sample::select(&columns[..]), -1_i64..4)
+                        .prop_map(|(column, value)| After::Filter(KeyedPred::Gt(column, value))),
+                    proptest::sample::select(&columns[1..])
+                        .prop_map(|column| After::Filter(KeyedPred::IsNull(column))),
+                ],
+            )
+                .prop_map(|(terms, limit, offset, after)| {
+                    Finish::SliceThen(terms, limit, offset, after)
+                })
                 .boxed(),
         ),
     ];
