@@ -23,9 +23,12 @@ mod common;
 use common::keyed::{
     DistinctExpected, DistinctOrdered, Finish, Keyed, Triple, Walked, table_walk, walk_order,
 };
-use common::plan::{Engines, Pair, Plan, TableRow, build, oracle};
+use common::plan::{
+    AnySet, Engines, Op, Pair, Plan, Table, TableRow, apply, base_oracle, base_rows, build,
+    combine, distinct, oracle, order,
+};
 use common::report::{Answer, TieOrder, describe, report, rows_text, run_cases, walk_text};
-use common::rows::{Fetched, Walk, agrees_up_to_ties, compare};
+use common::rows::{Fetched, Row as _, Term, Walk, agrees_up_to_ties, compare};
 use common::strategies::{Enabled, distinct_ordered, finish, keyed, plan, predicate, walked};
 use proptest::prelude::*;
 use proptest::strategy::{Union, ValueTree};
@@ -56,6 +59,69 @@ enum Case {
     Rows(Plan),
     Keyed(Keyed, Finish),
     Distinct(DistinctOrdered),
+    DistinctBranch(DistinctBranch),
+}
+
+/// `distinct()` after an ordered slice whose projection drops the ordering, as the first
+/// branch of a set operation with `other` projected alike. A set operation keeps no order,
+/// so this must run, whatever `distinct()` would say on its own.
+#[derive(Debug, Clone)]
+struct DistinctBranch {
+    k: u64,
+    terms: Vec<Term>,
+    limit: u64,
+    columns: [&'static str; 2],
+    op: Op,
+    other: u64,
+}
+
+impl DistinctBranch {
+    fn build(&self, main: &str) -> AnySet {
+        let rows = base_rows(Table::Main.name(main), self.k);
+        let ordered = self.terms.iter().fold(rows, |set, (column, descending)| {
+            set.order_by(*column, order(*descending))
+        });
+        let branch = ordered.limit(self.limit).columns(self.columns).distinct();
+        let other = base_rows(Table::Main.name(main), self.other).columns(self.columns);
+        combine(self.op, AnySet::Plain(branch), AnySet::Plain(other))
+    }
+
+    fn oracle(&self) -> Vec<Pair> {
+        let pair = |row: &TableRow| (row.get(self.columns[0]), row.get(self.columns[1]));
+        let window =
+            common::rows::window(base_oracle(Table::Main, self.k), &self.terms, self.limit, 0);
+        let left = distinct(window.iter().map(pair).collect());
+        let right = base_oracle(Table::Main, self.other)
+            .iter()
+            .map(pair)
+            .collect();
+        apply(self.op, left, right)
+    }
+}
+
+fn distinct_branch() -> impl Strategy<Value = DistinctBranch> {
+    let columns = &["a", "b", "c"];
+    (
+        0_u64..6,
+        proptest::collection::vec(common::strategies::term(&["id", "a", "b", "c"]), 1..=2),
+        1_u64..8,
+        proptest::sample::subsequence(columns.to_vec(), 2),
+        proptest::sample::select(vec![
+            Op::Union,
+            Op::UnionAll,
+            Op::Intersection,
+            Op::Difference,
+        ]),
+        0_u64..6,
+    )
+        .prop_map(|(k, terms, limit, columns, op, other)| DistinctBranch {
+            k,
+            terms,
+            limit,
+            columns: [columns[0], columns[1]],
+            op,
+            other,
+        })
 }
 
 impl Case {
@@ -71,6 +137,7 @@ impl Case {
             Case::Keyed(_, Finish::SliceThen(..)) => "computed+slice-then",
             Case::Keyed(..) => "computed",
             Case::Distinct(_) => "distinct",
+            Case::DistinctBranch(_) => "distinct branch",
         }
     }
 }
@@ -88,6 +155,7 @@ fn case(enabled: Enabled) -> impl Strategy<Value = Case> {
     }
     if enabled.distinct {
         arms.push((1, distinct_ordered().prop_map(Case::Distinct).boxed()));
+        arms.push((1, distinct_branch().prop_map(Case::DistinctBranch).boxed()));
     }
     Union::new_weighted(arms)
 }
@@ -158,6 +226,17 @@ fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> O
                     report.push_str(&format!("  {ends}\n"));
                 }
                 report
+            })
+        }
+        Case::DistinctBranch(branch) => {
+            let expected = branch.oracle();
+            let set = branch.build(table);
+            let results = runtime.block_on(engines.fetch::<Pair>(&set, false));
+            let counts = runtime.block_on(engines.counts(&set));
+            (!rows_hold(&expected, &results, &counts, None)).then(|| {
+                report(branch, &rows_text(&expected), &results, &counts, |rows| {
+                    describe(&expected, rows, None)
+                })
             })
         }
         Case::Distinct(distinct) => {
