@@ -224,10 +224,8 @@ engines!(a_composite_key_is_matched_as_a_row_value, |pool, engine| {
         format!("INSERT INTO {t} (x, y, v) VALUES (1, 1, 0), (1, 2, 0), (2, 1, 0), (2, 2, 0)"),
     )
     .await;
-    // A key that may hold NULL is refused for writes; these columns are declared NOT NULL.
     let set = QuerySet::table(t.clone())
         .unique_key(["x", "y"])
-        .not_null(["x", "y"])
         .order_by("y", Order::Desc)
         .order_by("x", Order::Asc)
         .limit(3);
@@ -335,7 +333,7 @@ fn the_key_list_is_materialized_on_mysql_only() {
     let recent = posts().order_by("created_at", Order::Desc).limit(10);
     assert_eq!(
         recent.delete_sql(Dialect::Postgres).unwrap(),
-        r#"DELETE FROM "posts" WHERE "posts"."id" IN (SELECT "s"."id" FROM (SELECT * FROM "posts" ORDER BY "created_at" DESC NULLS LAST, "id" DESC NULLS LAST LIMIT 10) AS "s")"#
+        r#"DELETE FROM "posts" WHERE "posts"."id" IN (SELECT "s"."id" FROM (SELECT * FROM "posts" ORDER BY "created_at" DESC NULLS LAST, "id" DESC LIMIT 10) AS "s")"#
     );
     assert_eq!(
         recent.delete_sql(Dialect::Sqlite).unwrap(),

@@ -64,6 +64,7 @@ impl fmt::Display for Dialect {
 }
 
 mod capabilities;
+pub(crate) mod catalog;
 pub(crate) mod failure;
 
 pub use capabilities::{Capabilities, SetOperation, Support};

@@ -3,12 +3,13 @@
 use sqlx::Database;
 
 use super::backend::{Backend, Executor, Fetchable};
+use super::catalog;
 use super::on_server::Target;
-use super::statement::{self, Prepared};
+use super::statement::{self, Again, Ready};
 use super::trace::Trace;
 use crate::error::{Error, Result};
 use crate::paginate::{Cursor, KeysetPage};
-use crate::query::node::{Sort, SortKey};
+use crate::query::node::{Node, Sort, SortKey};
 
 /// Renders the page (recorded under `trace`) and returns the future that reads it.
 pub(super) fn page<'e, 'c: 'e, E, R>(
@@ -35,6 +36,7 @@ where
             });
         };
         let mut conn = statement::connect(executor, &prepared).await?;
+        let prepared = prepared.on::<E::Database>(&mut conn).await?;
         let (mut rows, sql) = statement::rows::<E::Database>(&mut conn, prepared).await?;
         // One row more than a page says whether there is a page beyond it.
         let more = rows.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
@@ -68,7 +70,8 @@ where
 }
 
 /// The statement for one page (read backwards for `page_before`), and the ordering its
-/// cursors are read under.
+/// cursors are read under. The cursor's comparison is written for what the catalog says of
+/// the ordering columns, so it is written again once the catalog has been asked.
 #[allow(clippy::type_complexity)]
 fn plan<DB: Backend>(
     trace: &Trace,
@@ -76,21 +79,51 @@ fn plan<DB: Backend>(
     cursor: Option<&Cursor>,
     per_page: u64,
     forward: bool,
-) -> Result<(Option<Prepared>, Vec<Sort>)> {
+) -> Result<(Option<Ready>, Vec<Sort>)> {
     crate::paginate::check_request(1, per_page)?;
-    let ordered = target.node().clone().ensure_ordered();
+    let capabilities = statement::capabilities::<DB>(target)?;
+    let node = target.node();
+    let (learnt, unknown) = catalog::applied(node, DB::DIALECT);
+    let (page, order) = page_of(learnt.as_ref().unwrap_or(node), cursor, per_page, forward)?;
+    let mut plan = trace.plan_note();
+    let prepared = statement::render_prepared::<DB>(&page, &capabilities, false, plan.as_mut())?;
+    if let Some(prepared) = &prepared {
+        trace.record_sql(&prepared.sql);
+    }
+    trace.record_plan_note(plan, prepared.is_some());
+    let Some(prepared) = prepared else {
+        return Ok((None, order));
+    };
+    let (node, cursor) = (node.clone(), cursor.cloned());
+    let again = move || {
+        let (learnt, _) = catalog::applied(&node, DB::DIALECT);
+        let node = learnt.as_ref().unwrap_or(&node);
+        let (page, _) = page_of(node, cursor.as_ref(), per_page, forward)?;
+        statement::render_prepared::<DB>(&page, &capabilities, false, None)
+    };
+    let again = Again::after_learning(unknown, again, Some(trace.recorder()));
+    Ok((Some(Ready::new(prepared, again)), order))
+}
+
+/// `node`'s page of `per_page` rows past `cursor` (and one more), and its cursor ordering.
+fn page_of(
+    node: &Node,
+    cursor: Option<&Cursor>,
+    per_page: u64,
+    forward: bool,
+) -> Result<(Node, Vec<Sort>)> {
+    let ordered = node.clone().ensure_ordered();
     let Some(order) = ordered.keyset_order() else {
         return Err(Error::InvalidCursor(crate::query::KEYSET_NEEDS.to_owned()));
     };
-    let mut node = match cursor {
+    let mut page = match cursor {
         Some(cursor) => ordered.beyond_cursor(cursor, forward),
         None => ordered,
     };
     if !forward {
-        node = node.reverse_order();
+        page = page.reverse_order();
     }
-    let node = node.limit(per_page.saturating_add(1));
-    Ok((trace.prepare::<DB>(target, &node, false)?, order))
+    Ok((page.limit(per_page.saturating_add(1)), order))
 }
 
 fn cursor_of<DB: Backend>(row: &DB::Row, order: &[Sort]) -> Result<Cursor> {

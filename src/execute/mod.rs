@@ -4,6 +4,7 @@
 //! that is empty by construction returns at once without touching the executor.
 
 mod backend;
+mod catalog;
 mod cursor_values;
 mod keyset;
 mod on_connection;
@@ -14,6 +15,7 @@ mod trace;
 mod write;
 
 pub use backend::{Backend, Executor, Fetchable, Scalar};
+pub use catalog::forget_catalog;
 pub(crate) use on_connection::OnConnection;
 pub use on_server::OnServer;
 
@@ -139,6 +141,7 @@ pub trait Execute: Target {
                 return Ok(Vec::new());
             };
             let mut conn = statement::connect(executor, &prepared).await?;
+            let prepared = prepared.on::<E::Database>(&mut conn).await?;
             statement::fetch_all::<E::Database, R>(&mut conn, prepared).await
         };
         trace.run(rows, |rows| trace::count(rows)).boxed()
@@ -159,12 +162,13 @@ pub trait Execute: Target {
             Ok(None) => trace.stream(stream::empty()).boxed(),
             Ok(Some(prepared)) => {
                 let rows = async_stream::try_stream! {
-                    let mut conn = statement::connect(executor, &prepared).await?;
-                    let mut rows = std::pin::pin!(statement::fetch::<E::Database, R>(&mut conn, prepared));
-                    while let Some(row) = rows.next().await {
-                        yield row?;
-                    }
-                };
+                        let mut conn = statement::connect(executor, &prepared).await?;
+                let prepared = prepared.on::<E::Database>(&mut conn).await?;
+                        let mut rows = std::pin::pin!(statement::fetch::<E::Database, R>(&mut conn, prepared));
+                        while let Some(row) = rows.next().await {
+                            yield row?;
+                        }
+                    };
                 trace.stream(Box::pin(rows)).boxed()
             }
         }
@@ -256,6 +260,7 @@ pub trait Execute: Target {
                 return Err(Error::NotFound);
             };
             let mut conn = statement::connect(executor, &prepared).await?;
+            let prepared = prepared.on::<E::Database>(&mut conn).await?;
             let (rows, sql) = statement::rows::<E::Database>(&mut conn, prepared).await?;
             match rows.as_slice() {
                 [] => Err(Error::NotFound),
@@ -295,6 +300,7 @@ pub trait Execute: Target {
                 return Ok(Vec::new());
             };
             let mut conn = statement::connect(executor, &prepared).await?;
+            let prepared = prepared.on::<E::Database>(&mut conn).await?;
             statement::scalars::<E::Database, T>(&mut conn, prepared).await
         };
         trace.run(values, |values| trace::count(values)).boxed()
@@ -376,6 +382,8 @@ pub trait Execute: Target {
                 });
             };
             let mut conn = executor.acquire().await?;
+            let counted = counted.on::<E::Database>(&mut conn).await?;
+            let rows = rows.on::<E::Database>(&mut conn).await?;
             let total = statement::count::<E::Database>(&mut conn, counted).await?;
             let num_pages = crate::paginate::num_pages(total, number, per_page)?;
             let items = statement::fetch_all::<E::Database, R>(&mut conn, rows).await?;
@@ -452,6 +460,7 @@ pub trait Execute: Target {
                 return Ok(false);
             };
             let mut conn = statement::connect(executor, &prepared).await?;
+            let prepared = prepared.on::<E::Database>(&mut conn).await?;
             Ok(statement::count::<E::Database>(&mut conn, prepared).await? > 0)
         };
         trace.run(exists, |exists| u64::from(*exists)).boxed()
@@ -472,6 +481,7 @@ pub trait Execute: Target {
                 return Ok(0);
             };
             let mut conn = statement::connect(executor, &prepared).await?;
+            let prepared = prepared.on::<E::Database>(&mut conn).await?;
             statement::count::<E::Database>(&mut conn, prepared).await
         };
         trace.run(count, |count| *count).boxed()
@@ -589,6 +599,7 @@ where
             return Ok(None);
         };
         let mut conn = statement::connect(executor, &prepared).await?;
+        let prepared = prepared.on::<E::Database>(&mut conn).await?;
         statement::fetch_optional::<E::Database, R>(&mut conn, prepared).await
     }
 }
@@ -609,6 +620,7 @@ where
             return Ok(None);
         };
         let mut conn = statement::connect(executor, &prepared).await?;
+        let prepared = prepared.on::<E::Database>(&mut conn).await?;
         statement::optional_scalar::<E::Database, T>(&mut conn, prepared).await
     }
 }

@@ -20,7 +20,10 @@ fn count_on<'a, DB: Backend>(
     let prepared = trace.prepare::<DB>(target, target.node(), true);
     let count = async move {
         match prepared? {
-            Some(prepared) => statement::count::<DB>(conn, prepared).await,
+            Some(ready) => {
+                let prepared = ready.on::<DB>(conn).await?;
+                statement::count::<DB>(conn, prepared).await
+            }
             None => Ok(0),
         }
     };
@@ -37,7 +40,10 @@ fn exists_on<'a, DB: Backend>(
     let prepared = trace.prepare::<DB>(target, &node, true);
     let exists = async move {
         match prepared? {
-            Some(prepared) => Ok(statement::count::<DB>(conn, prepared).await? > 0),
+            Some(ready) => {
+                let prepared = ready.on::<DB>(conn).await?;
+                Ok(statement::count::<DB>(conn, prepared).await? > 0)
+            }
             None => Ok(false),
         }
     };
@@ -48,11 +54,11 @@ fn exists_on<'a, DB: Backend>(
 fn written<'a, DB: Backend>(
     trace: Trace,
     conn: &'a mut DB::Connection,
-    prepared: Result<Option<statement::Prepared>>,
+    prepared: Result<Option<super::write::WriteReady>>,
 ) -> impl Future<Output = Result<u64>> + Send + 'a {
     let matched = async move {
         match prepared? {
-            Some(prepared) => statement::execute::<DB>(conn, prepared).await,
+            Some(ready) => super::write::execute::<DB>(conn, ready).await,
             None => Ok(0),
         }
     };

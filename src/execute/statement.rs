@@ -18,11 +18,75 @@ pub(crate) struct Prepared {
     pub(crate) values: Values,
 }
 
+/// A statement rendered with what is known of the catalog, and how to render it again once
+/// the catalog has been asked about the tables it reads that were not known yet.
+pub(crate) struct Ready {
+    prepared: Prepared,
+    again: Option<Again>,
+}
+
+/// The tables to ask the catalog about, and the rendering to redo then.
+pub(crate) struct Again {
+    tables: Vec<String>,
+    render: Box<dyn FnOnce() -> Result<Option<Prepared>> + Send + Sync>,
+    /// Where the statement is recorded, so the span shows the one sent.
+    trace: Option<super::trace::Trace>,
+}
+
+impl Again {
+    /// `render` to run again once the catalog has been asked about `tables`; `None` when
+    /// it knows them all.
+    pub(crate) fn after_learning(
+        tables: Vec<String>,
+        render: impl FnOnce() -> Result<Option<Prepared>> + Send + Sync + 'static,
+        trace: Option<super::trace::Trace>,
+    ) -> Option<Again> {
+        (!tables.is_empty()).then(|| Again {
+            tables,
+            render: Box::new(render),
+            trace,
+        })
+    }
+
+    /// Asks the catalog on `conn`, and renders again.
+    pub(crate) async fn render<DB: Backend>(
+        self,
+        conn: &mut DB::Connection,
+    ) -> Result<Option<Prepared>> {
+        super::catalog::learn::<DB>(conn, &self.tables).await;
+        let prepared = (self.render)()?;
+        if let (Some(trace), Some(prepared)) = (&self.trace, &prepared) {
+            trace.record_sql(&prepared.sql);
+        }
+        Ok(prepared)
+    }
+}
+
+impl Ready {
+    pub(crate) fn new(prepared: Prepared, again: Option<Again>) -> Ready {
+        Ready { prepared, again }
+    }
+
+    /// The statement to send on `conn`, asking the catalog first when it must.
+    pub(crate) async fn on<DB: Backend>(self, conn: &mut DB::Connection) -> Result<Prepared> {
+        let Some(again) = self.again else {
+            return Ok(self.prepared);
+        };
+        // A statement rendered once renders again, learning no more than NOT NULL columns.
+        Ok(again.render::<DB>(conn).await?.unwrap_or(self.prepared))
+    }
+
+    pub(crate) fn sql(&self) -> &str {
+        &self.prepared.sql
+    }
+}
+
 /// Renders the set as it is, after checking that its output can be one column.
 pub(super) fn prepare_scalar<DB: Backend>(
     target: &(impl Target + ?Sized),
     plan: Option<&mut PlanNote>,
-) -> Result<Option<Prepared>> {
+    trace: Option<super::trace::Trace>,
+) -> Result<Option<Ready>> {
     let node = target.node();
     let output = match node.shape() {
         Shape::Known(names) if names.len() > 1 => names,
@@ -31,7 +95,7 @@ pub(super) fn prepare_scalar<DB: Backend>(
                 .chain(extras)
                 .collect()
         }
-        _ => return prepare::<DB>(target, node, false, plan),
+        _ => return prepare::<DB>(target, node, false, plan, trace),
     };
     Err(Error::NotOneColumn { output })
 }
@@ -43,17 +107,54 @@ pub(super) fn prepare<DB: Backend>(
     node: &Node,
     counted: bool,
     plan: Option<&mut PlanNote>,
-) -> Result<Option<Prepared>> {
-    let capabilities = match target.capabilities() {
-        None => &Capabilities::new(DB::DIALECT),
-        Some(capabilities) if capabilities.dialect() == DB::DIALECT => capabilities,
-        Some(capabilities) => {
-            return Err(Error::WrongDialect {
-                executor: DB::DIALECT,
-                capabilities: capabilities.dialect(),
-            });
-        }
+    trace: Option<super::trace::Trace>,
+) -> Result<Option<Ready>> {
+    let capabilities = capabilities::<DB>(target)?;
+    let (learnt, unknown) = super::catalog::applied(node, DB::DIALECT);
+    let Some(prepared) = render_prepared::<DB>(
+        learnt.as_ref().unwrap_or(node),
+        &capabilities,
+        counted,
+        plan,
+    )?
+    else {
+        return Ok(None);
     };
+    let node = node.clone();
+    let again = move || {
+        let (learnt, _) = super::catalog::applied(&node, DB::DIALECT);
+        render_prepared::<DB>(
+            learnt.as_ref().unwrap_or(&node),
+            &capabilities,
+            counted,
+            None,
+        )
+    };
+    Ok(Some(Ready::new(
+        prepared,
+        Again::after_learning(unknown, again, trace),
+    )))
+}
+
+/// The server the target renders for: its own, or a current one of `DB`'s dialect.
+pub(super) fn capabilities<DB: Backend>(target: &(impl Target + ?Sized)) -> Result<Capabilities> {
+    match target.capabilities() {
+        None => Ok(Capabilities::new(DB::DIALECT)),
+        Some(capabilities) if capabilities.dialect() == DB::DIALECT => Ok(capabilities.clone()),
+        Some(capabilities) => Err(Error::WrongDialect {
+            executor: DB::DIALECT,
+            capabilities: capabilities.dialect(),
+        }),
+    }
+}
+
+/// `node` rendered (counted, or as it is) for `DB`, or `None` when there is nothing to run.
+pub(super) fn render_prepared<DB: Backend>(
+    node: &Node,
+    capabilities: &Capabilities,
+    counted: bool,
+    plan: Option<&mut PlanNote>,
+) -> Result<Option<Prepared>> {
     let statement: Statement = if counted {
         render::render_count(node, capabilities, plan)?
     } else {
@@ -70,12 +171,12 @@ pub(super) fn prepare<DB: Backend>(
 /// out, a server that refused the login) names the SQL it was for.
 pub(crate) async fn connect<'c, E: Executor<'c>>(
     executor: E,
-    prepared: &Prepared,
+    ready: &Ready,
 ) -> Result<E::Connection> {
     executor
         .acquire()
         .await
-        .map_err(|source| Error::query(&prepared.sql, source))
+        .map_err(|source| Error::query(ready.sql(), source))
 }
 
 /// The rows of `prepared`, undecoded.

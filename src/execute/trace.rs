@@ -26,7 +26,7 @@ use tracing::{Instrument, Span};
 
 use super::backend::Backend;
 use super::on_server::Target;
-use super::statement::{self, Prepared};
+use super::statement::{self, Ready};
 use crate::Dialect;
 use crate::error::Result;
 use crate::query::node::Node;
@@ -67,9 +67,10 @@ impl Trace {
         target: &(impl Target + ?Sized),
         node: &Node,
         counted: bool,
-    ) -> Result<Option<Prepared>> {
+    ) -> Result<Option<Ready>> {
         let mut plan = self.plan_note();
-        let prepared = statement::prepare::<DB>(target, node, counted, plan.as_mut());
+        let prepared =
+            statement::prepare::<DB>(target, node, counted, plan.as_mut(), Some(self.recorder()));
         self.record_prepared(&prepared, plan);
         prepared
     }
@@ -78,9 +79,10 @@ impl Trace {
     pub(super) fn prepare_scalar<DB: Backend>(
         &self,
         target: &(impl Target + ?Sized),
-    ) -> Result<Option<Prepared>> {
+    ) -> Result<Option<Ready>> {
         let mut plan = self.plan_note();
-        let prepared = statement::prepare_scalar::<DB>(target, plan.as_mut());
+        let prepared =
+            statement::prepare_scalar::<DB>(target, plan.as_mut(), Some(self.recorder()));
         self.record_prepared(&prepared, plan);
         prepared
     }
@@ -92,30 +94,37 @@ impl Trace {
         &self,
         target: &(impl Target + ?Sized),
         window: &Node,
-    ) -> (Result<Option<Prepared>>, Result<Option<Prepared>>) {
-        let counted = statement::prepare::<DB>(target, target.node(), true, None);
+    ) -> (Result<Option<Ready>>, Result<Option<Ready>>) {
+        let counted = statement::prepare::<DB>(target, target.node(), true, None, None);
         let mut plan = self.plan_note();
-        let rows = statement::prepare::<DB>(target, window, false, plan.as_mut());
+        let rows = statement::prepare::<DB>(target, window, false, plan.as_mut(), None);
         if let (Ok(Some(counted)), Ok(Some(rows))) = (&counted, &rows)
             && !self.span.is_disabled()
         {
-            self.record_sql(&format!("{}; {}", counted.sql, rows.sql));
+            self.record_sql(&format!("{}; {}", counted.sql(), rows.sql()));
         }
         self.record_plan(&rows, plan);
         (counted, rows)
     }
 
-    fn record_prepared(&self, prepared: &Result<Option<Prepared>>, plan: Option<PlanNote>) {
+    fn record_prepared(&self, prepared: &Result<Option<Ready>>, plan: Option<PlanNote>) {
         if let Ok(Some(prepared)) = prepared {
-            self.record_sql(&prepared.sql);
+            self.record_sql(prepared.sql());
         }
         self.record_plan(prepared, plan);
     }
 
-    fn record_plan(&self, prepared: &Result<Option<Prepared>>, plan: Option<PlanNote>) {
+    fn record_plan<T>(&self, prepared: &Result<Option<T>>, plan: Option<PlanNote>) {
         // A misuse sends nothing and plans nothing: its error tells what happened.
         if let Ok(prepared) = prepared {
             self.record_plan_note(plan, prepared.is_some());
+        }
+    }
+
+    /// A handle on the same span, to record the statement once it is rendered again.
+    pub(super) fn recorder(&self) -> Trace {
+        Trace {
+            span: self.span.clone(),
         }
     }
 

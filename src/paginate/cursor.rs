@@ -31,8 +31,15 @@ use crate::query::node::{Sort, SortKey};
 /// // `scores.page_after(Some(&cursor), 20, &pool)` sends (with one row more, to know
 /// // whether a next page exists):
 /// assert_eq!(
+///     scores.clone().after(&cursor).limit(20).to_sql(Dialect::Sqlite).unwrap(),
+///     r#"SELECT * FROM "scores" WHERE "game" = 3 AND ("points" < 90 OR "points" IS NULL OR ("points" = 90 AND "id" < 42)) ORDER BY "points" DESC, "id" DESC LIMIT 20"#
+/// );
+/// // Where `points` holds no NULL (declared, or NOT NULL in the catalog when the page runs),
+/// // the comparison starts with a range an index on `points` serves.
+/// let scores = scores.not_null(["points"]);
+/// assert_eq!(
 ///     scores.after(&cursor).limit(20).to_sql(Dialect::Sqlite).unwrap(),
-///     r#"SELECT * FROM "scores" WHERE "game" = 3 AND ("points" < 90 OR "points" IS NULL OR ("points" = 90 AND ("id" < 42 OR "id" IS NULL))) ORDER BY "points" DESC, "id" DESC LIMIT 20"#
+///     r#"SELECT * FROM "scores" WHERE "game" = 3 AND ("points" <= 90 AND ("points" < 90 OR ("points" = 90 AND "id" < 42))) ORDER BY "points" DESC, "id" DESC LIMIT 20"#
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,8 +126,13 @@ impl Cursor {
     }
 
     /// The rows strictly after this cursor (`forward`) or strictly before it, in the order it
-    /// was read under, with NULLs where each ordering term placed them.
-    pub(crate) fn predicate(&self, forward: bool) -> Expr {
+    /// was read under, with NULLs where each ordering term placed them. The columns in
+    /// `non_null` hold no NULL, so their comparisons need no `IS NULL` term.
+    ///
+    /// When the first column holds no NULL, the comparison starts with a range on it alone
+    /// (`created <= 90 AND (…)`), which every engine reads as a range of an index on it
+    /// even where it would not read the alternatives after it so.
+    pub(crate) fn predicate(&self, forward: bool, non_null: &[String]) -> Expr {
         // Row values are exact only when NULLs cannot be skipped over: every key ascending
         // with NULLs below every value, going forward, from a row with no NULL.
         let row_values = forward
@@ -138,18 +150,26 @@ impl Cursor {
                 .map(Expr::val);
             return Expr::tuple(columns).gt(Expr::tuple(values));
         }
+        let nullable = |key: &CursorKey| !non_null.contains(&key.column);
         let mut alternatives = Vec::with_capacity(self.keys.len());
         for (index, key) in self.keys.iter().enumerate() {
             let earlier = self.keys[..index].iter().map(CursorKey::equal);
-            let step = key.beyond(forward);
+            let step = key.beyond(forward, nullable(key));
             if let Some(alternative) = earlier.chain(std::iter::once(step)).reduce(ExprTrait::and) {
                 alternatives.push(alternative);
             }
         }
-        alternatives
+        let beyond = alternatives
             .into_iter()
             .reduce(ExprTrait::or)
-            .unwrap_or_else(|| Expr::Constant(false.into()))
+            .unwrap_or_else(|| Expr::Constant(false.into()));
+        match self.keys.as_slice() {
+            [first, _, ..] if !nullable(first) => match first.reached(forward) {
+                Some(range) => range.and(beyond),
+                None => beyond,
+            },
+            _ => beyond,
+        }
     }
 }
 
@@ -165,8 +185,20 @@ impl CursorKey {
         }
     }
 
-    /// The rows past this key's value in the direction of travel.
-    fn beyond(&self, forward: bool) -> Expr {
+    /// The rows at or past this key's value in the direction of travel, for a column that
+    /// holds no NULL; `None` from a NULL value.
+    fn reached(&self, forward: bool) -> Option<Expr> {
+        let value = self.value.value()?;
+        Some(if forward != self.descending {
+            self.column().gte(value)
+        } else {
+            self.column().lte(value)
+        })
+    }
+
+    /// The rows past this key's value in the direction of travel; `nullable` when the
+    /// column can hold NULL, whose rows lie at one end.
+    fn beyond(&self, forward: bool, nullable: bool) -> Expr {
         // Moving towards larger values: ascending forward, or descending backward.
         let towards_larger = forward != self.descending;
         // Whether NULL lies ahead of every value in the direction of travel.
@@ -178,7 +210,7 @@ impl CursorKey {
             Some(value) if towards_larger => self.column().gt(value),
             Some(value) => self.column().lt(value),
         };
-        if nulls_ahead {
+        if nulls_ahead && nullable {
             past.or(self.column().is_null())
         } else {
             past

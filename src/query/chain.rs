@@ -239,8 +239,9 @@ impl Node {
         }
         // The cursor's ordering is made explicit, so the statement is ordered by exactly the
         // terms the cursor compares, whatever planning does to the key.
+        let non_null = node.non_null_outputs();
         node.with_orders(order)
-            .filter(Predicate::new(cursor.predicate(forward)))
+            .filter(Predicate::new(cursor.predicate(forward, &non_null)))
     }
 
     /// Marks every combination in this tree to be rendered as written.

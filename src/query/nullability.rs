@@ -8,8 +8,9 @@
 
 use sea_query::{BinOper, ColumnRef, Expr, ExprTrait, UnOper, Value};
 
-use super::node::{Compound, Node, Select, Shape, Source};
+use super::node::{Compound, Node, NonNullCache, Select, Shape, Source};
 use super::predicate::is_column_named;
+use super::shared::Shared;
 use crate::combine::SetKind;
 
 impl Select {
@@ -25,20 +26,43 @@ impl Select {
     }
 }
 
+impl Select {
+    /// The columns this SELECT's predicates and ordering can name that hold no NULL: those
+    /// of its source known to hold none (the table's declared columns, or a derived table's
+    /// non-null outputs), unless a computed output column shadows the name.
+    pub(crate) fn non_null_readable(&self) -> Vec<String> {
+        self.not_null
+            .iter()
+            .filter(|name| {
+                self.output_expr(name)
+                    .is_none_or(|expr| is_column_named(expr, name))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
 impl Node {
     /// The output columns of this set that hold no NULL.
     pub(crate) fn non_null_outputs(&self) -> Vec<String> {
         match self {
             Node::Select(select) => select.non_null_outputs(),
-            Node::Compound(compound) => crate::recursion::deeper(|| {
-                compound
-                    .non_null
-                    .0
-                    .get_or_init(|| compound.non_null_outputs())
-                    .clone()
-            }),
+            Node::Compound(compound) => compound.non_null_columns(),
             Node::Empty | Node::Invalid(_) => Vec::new(),
         }
+    }
+}
+
+impl Compound {
+    /// The output columns that hold no NULL, worked out once and shared by the compound's
+    /// copies.
+    pub(crate) fn non_null_columns(&self) -> Vec<String> {
+        crate::recursion::deeper(|| {
+            self.non_null
+                .0
+                .get_or_init(|| self.non_null_outputs())
+                .clone()
+        })
     }
 }
 
@@ -87,16 +111,9 @@ impl Node {
     /// declared column a computed output does not shadow; otherwise the output columns.
     fn non_null_readable(&self) -> Vec<String> {
         match self {
-            Node::Select(select) if matches!(select.source, Source::Table(_)) => select
-                .not_null
-                .iter()
-                .filter(|name| {
-                    select
-                        .output_expr(name)
-                        .is_none_or(|expr| is_column_named(expr, name))
-                })
-                .cloned()
-                .collect(),
+            Node::Select(select) if matches!(select.source, Source::Table(_)) => {
+                select.non_null_readable()
+            }
             other => other.non_null_outputs(),
         }
     }
@@ -168,4 +185,101 @@ fn never_null(expr: &Expr, non_null: &[String]) -> bool {
 
 fn is_null(value: &Value) -> bool {
     !value.is_some()
+}
+
+/// What the database's catalog says: the NOT NULL columns of a table, when it was read.
+pub(crate) type Catalog<'k> = &'k dyn Fn(&str) -> Option<std::sync::Arc<[String]>>;
+
+impl Node {
+    /// The tables this set reads rows of, each once.
+    pub(crate) fn tables(&self) -> Vec<String> {
+        let mut tables = Vec::new();
+        self.collect_tables(&mut tables);
+        tables
+    }
+
+    fn collect_tables(&self, tables: &mut Vec<String>) {
+        crate::recursion::deeper(|| match self {
+            Node::Select(select) => match &select.source {
+                Source::Table(table) => {
+                    let name = table.inner();
+                    if !tables.iter().any(|known| *known == name) {
+                        tables.push(name.into_owned());
+                    }
+                }
+                Source::Derived(inner) => inner.collect_tables(tables),
+                Source::Adopted(_) => {}
+            },
+            Node::Compound(compound) => compound
+                .branches
+                .iter()
+                .for_each(|branch| branch.collect_tables(tables)),
+            Node::Empty | Node::Invalid(_) => {}
+        });
+    }
+
+    /// This set, with every column the catalog says is NOT NULL declared so, as though the
+    /// caller had declared it; `None` when the catalog adds nothing to what is declared.
+    /// Derived tables and combinations above such a table learn it too.
+    pub(crate) fn with_catalog(&self, catalog: Catalog<'_>) -> Option<Node> {
+        crate::recursion::deeper(|| match self {
+            Node::Select(select) => {
+                let learnt = match &select.source {
+                    Source::Table(table) => catalog(&table.inner())?
+                        .iter()
+                        .filter(|column| !select.not_null.contains(column))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                    Source::Derived(inner) => {
+                        let inner = inner.with_catalog(catalog)?;
+                        let mut select = select.clone();
+                        let outputs = inner.non_null_outputs();
+                        // A grouped SELECT's own outputs are its grouping columns and aggregates.
+                        let readable: Vec<String> = match &select.group {
+                            Some(group) => outputs
+                                .into_iter()
+                                .filter(|name| group.by.contains(name))
+                                .collect(),
+                            None => outputs,
+                        };
+                        for name in readable {
+                            if !select.not_null.contains(&name) {
+                                select.not_null.push(name);
+                            }
+                        }
+                        select.source = Source::Derived(Box::new(inner));
+                        return Some(Node::Select(select));
+                    }
+                    Source::Adopted(_) => return None,
+                };
+                if learnt.is_empty() {
+                    return None;
+                }
+                let mut select = select.clone();
+                select.not_null.extend(learnt);
+                Some(Node::Select(select))
+            }
+            Node::Compound(compound) => {
+                let learnt: Vec<Option<Node>> = compound
+                    .branches
+                    .iter()
+                    .map(|branch| branch.with_catalog(catalog))
+                    .collect();
+                if learnt.iter().all(Option::is_none) {
+                    return None;
+                }
+                let branches = learnt
+                    .into_iter()
+                    .zip(&compound.branches)
+                    .map(|(learnt, branch)| learnt.unwrap_or_else(|| branch.clone()))
+                    .collect();
+                let mut compound = (**compound).clone();
+                compound.branches = branches;
+                // Its non-null columns are those of the branches, which now know more.
+                compound.non_null = NonNullCache::default();
+                Some(Node::Compound(Shared::new(compound)))
+            }
+            Node::Empty | Node::Invalid(_) => None,
+        })
+    }
 }

@@ -14,6 +14,7 @@ mod emulate;
 mod explain;
 mod grouping;
 pub(crate) mod object_set;
+mod ordering;
 mod set_field;
 mod subquery;
 #[cfg(test)]
@@ -23,19 +24,16 @@ mod write;
 mod writer;
 
 pub(crate) use explain::{PlanNote, explain};
+use ordering::{apply_order_and_slice, orders_by_expression, with_tie_breakers};
 pub(crate) use write::{Write, WriteStatement, render_write};
 
-use sea_query::{
-    Asterisk, DynIden, Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Values,
-};
+use sea_query::{Asterisk, DynIden, Expr, ExprTrait, Query, SelectStatement, UnionType, Values};
 
 use crate::Dialect;
 use crate::combine::{SetKind, SetOp};
 use crate::dialect::{Capabilities, SetOperation, Support};
 use crate::error::Result;
-use crate::query::node::{
-    Compound, Node, Select, Shape, Slice, Sort, SortKey, Source, total_order,
-};
+use crate::query::node::{Compound, Node, Select, Sort, SortKey, Source};
 
 /// A rendered query set: one statement, or nothing to run for a set that is empty by
 /// construction.
@@ -247,7 +245,14 @@ impl<'c> Renderer<'c> {
             &select.shape(),
             select.output_key().as_deref(),
         );
-        apply_order_and_slice(&mut statement, &orders, select.slice, self.dialect);
+        let non_null = select.non_null_readable();
+        apply_order_and_slice(
+            &mut statement,
+            &orders,
+            &non_null,
+            select.slice,
+            self.dialect,
+        );
         Ok(statement)
     }
 
@@ -300,13 +305,20 @@ impl<'c> Renderer<'c> {
         let key = compound.output_key();
         let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key.as_deref());
         let orders = self.unambiguous(orders, first);
-        if orders_by_expression(&orders, self.dialect) {
+        let non_null = compound.non_null_columns();
+        if orders_by_expression(&orders, &non_null, self.dialect) {
             let alias = self.alias("t");
             statement = select_with(|s| {
                 s.column(Asterisk).from_subquery(statement, alias);
             });
         }
-        apply_order_and_slice(&mut statement, &orders, compound.slice, self.dialect);
+        apply_order_and_slice(
+            &mut statement,
+            &orders,
+            &non_null,
+            compound.slice,
+            self.dialect,
+        );
         Ok(statement)
     }
 
@@ -433,75 +445,6 @@ fn union_type(op: SetOp) -> UnionType {
         (SetKind::Intersection, _) => UnionType::Intersect,
         (SetKind::Difference, _) => UnionType::Except,
     }
-}
-
-/// A slice of an ordered set needs a total order, or pages overlap and skip.
-fn with_tie_breakers(
-    orders: &[Sort],
-    slice: Slice,
-    shape: &Shape,
-    key: Option<&[String]>,
-) -> Vec<Sort> {
-    if orders.is_empty() || !slice.is_sliced() {
-        return orders.to_vec();
-    }
-    total_order(orders, shape, key)
-}
-
-fn apply_order_and_slice(
-    statement: &mut SelectStatement,
-    orders: &[Sort],
-    slice: Slice,
-    dialect: Dialect,
-) {
-    for sort in orders {
-        match &sort.key {
-            SortKey::Name(name) => {
-                let column = Expr::col(DynIden::from(name.clone()));
-                order_with_nulls(statement, column, sort, dialect);
-            }
-            SortKey::Position(position) => {
-                let position = Expr::Constant((*position).into());
-                order_with_nulls(statement, position, sort, dialect);
-            }
-        }
-    }
-    // Engines take a signed 64-bit LIMIT; sea-query-sqlx would panic converting a larger one,
-    // and no table has that many rows anyway.
-    let clamp = |n: u64| Ord::min(n, i64::MAX.unsigned_abs());
-    if let Some(limit) = slice.limit {
-        statement.limit(clamp(limit));
-    }
-    if let Some(offset) = slice.offset.map(clamp) {
-        if slice.limit.is_none() && dialect != Dialect::Postgres {
-            // SQLite and MySQL accept OFFSET only after a LIMIT; the largest signed 64-bit
-            // value is one both take as "no limit".
-            statement.limit(i64::MAX.unsigned_abs());
-        }
-        statement.offset(offset);
-    }
-}
-
-/// NULLs sort first in ascending order on SQLite and MySQL, and last on PostgreSQL. setql
-/// always tells PostgreSQL, and the others only when the term places NULLs otherwise, so one
-/// query returns one sequence everywhere. sea-query writes `NULLS FIRST`/`LAST` for
-/// PostgreSQL and SQLite (≥ 3.30), and an `IS NULL` term before the key for MySQL.
-fn order_with_nulls(statement: &mut SelectStatement, key: Expr, sort: &Sort, dialect: Dialect) {
-    let by_direction = matches!(sort.order, Order::Asc | Order::Desc);
-    let nulls = (!sort.has_usual_nulls() || (dialect == Dialect::Postgres && by_direction))
-        .then_some(sort.nulls);
-    match nulls {
-        Some(nulls) => statement.order_by_expr_with_nulls(key, sort.order.clone(), nulls),
-        None => statement.order_by_expr(key, sort.order.clone()),
-    };
-}
-
-/// Whether ordering this compound needs an expression where a compound's ORDER BY takes
-/// only output column names: MySQL's `IS NULL` term for NULLs placed unusually. PostgreSQL
-/// and SQLite refuse such expressions there; MariaDB accepts them, but MySQL documents only
-/// names, so the compound is read as a derived table and ordered as a plain SELECT.
-fn orders_by_expression(orders: &[Sort], dialect: Dialect) -> bool {
-    dialect == Dialect::MySql && orders.iter().any(|sort| !sort.has_usual_nulls())
 }
 
 /// Renders `SELECT COUNT(*)` over `node`, noting the planner's decisions as

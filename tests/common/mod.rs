@@ -24,6 +24,7 @@
 //! ends, even when it panics.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod capture;
 // The cross-engine plans compare every engine with in-memory SQLite, so they need it.
 #[cfg(feature = "sqlite")]
 pub mod engines;
