@@ -8,7 +8,7 @@ mod common;
 
 use common::capture::{Capture, Captured};
 use common::*;
-use sea_query::{Expr, ExprTrait, Order};
+use sea_query::{Expr, Order};
 use setql::prelude::*;
 use setql::{Error, forget_catalog};
 use tracing_subscriber::Registry;
