@@ -45,7 +45,7 @@ use crate::error::{Error, Result};
 /// );
 /// assert_eq!(
 ///     rust.to_sql(Dialect::Postgres).unwrap(),
-///     r#"SELECT * FROM "posts" WHERE 'rust' = ANY(string_to_array("tags", ','))"#
+///     r#"SELECT * FROM "posts" WHERE string_to_array("tags", ',') @> string_to_array('rust', ',')"#
 /// );
 /// assert_eq!(
 ///     rust.to_sql(Dialect::MySql).unwrap(),
@@ -103,7 +103,7 @@ pub fn set_len(column: impl IntoColumnRef) -> Expr {
 /// let post = QuerySet::table("posts").filter(Expr::col("id").eq(7));
 /// assert_eq!(
 ///     post.update_sql(Dialect::Postgres, [("tags", set_add("tags", "rust"))]).unwrap(),
-///     r#"UPDATE "posts" SET "tags" = CASE WHEN "tags" IS NULL OR LENGTH("tags") = 0 THEN 'rust' WHEN 'rust' = ANY(string_to_array("tags", ',')) THEN "tags" ELSE "tags" || ',' || 'rust' END WHERE "id" = 7"#
+///     r#"UPDATE "posts" SET "tags" = CASE WHEN "tags" IS NULL OR LENGTH("tags") = 0 THEN 'rust' WHEN string_to_array("tags", ',') @> string_to_array('rust', ',') THEN "tags" ELSE "tags" || ',' || 'rust' END WHERE "id" = 7"#
 /// );
 /// assert_eq!(
 ///     post.update_sql(Dialect::Sqlite, [("tags", set_add("tags", "rust"))]).unwrap(),
