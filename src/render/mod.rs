@@ -10,6 +10,7 @@
 
 mod adopted;
 mod assignments;
+mod count;
 mod emulate;
 mod explain;
 mod grouping;
@@ -23,6 +24,7 @@ mod validate;
 mod write;
 mod writer;
 
+pub(crate) use count::render_count;
 pub(crate) use explain::{PlanNote, explain};
 use ordering::{apply_order_and_slice, orders_by_expression, with_tie_breakers};
 pub(crate) use write::{Write, WriteStatement, render_write};
@@ -103,7 +105,7 @@ pub(crate) fn render_noting(
         return Ok(Statement::Empty);
     }
     let mut renderer = Renderer::new(capabilities);
-    let planned = crate::plan::plan(node);
+    let planned = crate::plan::plan(node, capabilities.dialect().planning());
     if let Some(plan) = plan.as_deref_mut() {
         plan.describe(node, planned.as_ref(), capabilities);
         renderer.plan = Some(std::mem::take(plan));
@@ -302,7 +304,7 @@ impl<'c> Renderer<'c> {
                 }
             };
         let shape = first.shape();
-        let key = compound.output_key();
+        let key = compound.tie_key();
         let orders = with_tie_breakers(&compound.orders, compound.slice, &shape, key.as_deref());
         let orders = self.unambiguous(orders, first);
         let non_null = compound.non_null_columns();
@@ -445,65 +447,6 @@ fn union_type(op: SetOp) -> UnionType {
         (SetKind::Intersection, _) => UnionType::Intersect,
         (SetKind::Difference, _) => UnionType::Except,
     }
-}
-
-/// Renders `SELECT COUNT(*)` over `node`, noting the planner's decisions as
-/// [`render_noting`] does. An ordering is dropped unless a slice depends on it.
-pub(crate) fn render_count(
-    node: &Node,
-    capabilities: &Capabilities,
-    mut plan: Option<&mut PlanNote>,
-) -> Result<Statement> {
-    // The ordering is dropped below, unchecked, unless a slice needs it.
-    validate::ordering(node)?;
-    if capabilities.dialect().counts_unions_by_key()
-        && let Some(keys) = crate::plan::key_union(node)
-    {
-        if let Some(plan) = plan.as_deref_mut() {
-            plan.push("counted as a union of keys");
-        }
-        return render_count(&keys, capabilities, plan);
-    }
-    let planned = crate::plan::plan(node);
-    let mut renderer = Renderer::new(capabilities);
-    if let Some(plan) = plan.as_deref_mut() {
-        plan.describe(node, planned.as_ref(), capabilities);
-        renderer.plan = Some(std::mem::take(plan));
-    }
-    let node = planned.as_ref().unwrap_or(node);
-    let counted = match node {
-        Node::Empty => return Ok(Statement::Empty),
-        Node::Select(select) if select.slice.is_sliced() => node.clone(),
-        Node::Compound(compound) if compound.slice.is_sliced() => node.clone(),
-        other => other.clone().clear_order_by(),
-    };
-    let count_all = Expr::cust("COUNT(*)");
-    // A plain SELECT over a table is counted in place; anything else is counted as a
-    // derived table, since its columns, DISTINCT or slice decide what a row is.
-    if let Node::Select(select) = &counted {
-        let in_place = matches!(select.source, Source::Table(_) | Source::Derived(_))
-            && !select.distinct
-            && !select.slice.is_sliced()
-            // A grouped SELECT counted in place would count each group's rows.
-            && select.group.is_none();
-        if in_place {
-            let mut bare = (**select).clone();
-            bare.projection.whole_source = false;
-            bare.projection.columns.clear();
-            let mut statement = renderer.select(&bare)?;
-            statement.clear_selects().expr(count_all);
-            renderer.hand_back(plan);
-            return Ok(renderer.finish(statement));
-        }
-    }
-    adopted::check_derivable(&counted)?;
-    let inner = renderer.node(&counted)?;
-    let alias = renderer.alias("t");
-    let statement = select_with(|s| {
-        s.expr(count_all).from_subquery(inner, alias);
-    });
-    renderer.hand_back(plan);
-    Ok(renderer.finish(statement))
 }
 
 /// A SELECT built by `build`, moved out rather than cloned. sea-query's builder methods
