@@ -15,19 +15,22 @@
 //! let customers = || QuerySet::table("customers").primary_key("id");
 //! let campaign_a = customers().filter(Expr::col("campaign").eq("a"));
 //! let campaign_b = customers().filter(Expr::col("campaign").eq("b"));
-//! let active = (campaign_a | campaign_b)
-//!     .exclude(Expr::col("churned").eq(true))
-//!     .order_by("signed_up", Order::Desc)
-//!     .limit(10);
+//! let active = (campaign_a | campaign_b).exclude(Expr::col("churned").eq(true));
 //! // Branches of one table fuse into one SELECT; the exclusion reached both.
 //! assert_eq!(
 //!     active.to_sql(Dialect::Sqlite).unwrap(),
-//!     r#"SELECT * FROM "customers" WHERE "campaign" IN ('a', 'b') AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" DESC LIMIT 10"#
+//!     r#"SELECT * FROM "customers" WHERE "campaign" IN ('a', 'b') AND ("churned" = TRUE) IS NOT TRUE"#
 //! );
-//! // `keep_branches` renders the union as written.
+//! // A page of the union: each branch reads only the rows the page can use, in the order
+//! // an index on (campaign, signed_up) serves.
+//! let newest = active.order_by("signed_up", Order::Desc).limit(10);
 //! assert_eq!(
-//!     active.keep_branches().to_sql(Dialect::Sqlite).unwrap(),
-//!     r#"SELECT * FROM "customers" WHERE "campaign" = 'a' AND ("churned" = TRUE) IS NOT TRUE UNION SELECT * FROM "customers" WHERE "campaign" = 'b' AND ("churned" = TRUE) IS NOT TRUE ORDER BY "signed_up" DESC, "id" DESC LIMIT 10"#
+//!     newest.to_sql(Dialect::MySql).unwrap(),
+//!     "SELECT * FROM (SELECT * FROM `customers` WHERE `campaign` = 'a' AND (`churned` = TRUE) IS NOT TRUE \
+//!      ORDER BY `signed_up` DESC, `id` DESC LIMIT 10) AS `m1` \
+//!      UNION (SELECT * FROM `customers` WHERE `campaign` = 'b' AND (`churned` = TRUE) IS NOT TRUE \
+//!      ORDER BY `signed_up` DESC, `id` DESC LIMIT 10) \
+//!      ORDER BY `signed_up` DESC, `id` DESC LIMIT 10"
 //! );
 //! ```
 //!

@@ -14,7 +14,10 @@
 //! - `reorder`: `order_by` after a slice adds a term; the window stays the first ordering's;
 //! - `distinct`: `distinct()` after an ordering keeps it, is a no-op, or is refused;
 //! - `qualified`: filters with table-qualified columns on combinations, of one or two tables;
-//! - `nulls`: cursor walks over orderings of columns with NULLs, forward and backward.
+//! - `nulls`: cursor walks over orderings of columns with NULLs, forward and backward;
+//! - `pages`: pages of unions and unions all (nested, of one table or two, filtered later,
+//!   under a range on the leading ordering column or not), which each engine pages branch by
+//!   branch, merges, or fuses; and cursor walks over union trees.
 //!
 //! `SETQL_FUZZ_LIST=1` also lists every failing case before shrinking.
 
@@ -29,7 +32,9 @@ use common::plan::{
 };
 use common::report::{Answer, TieOrder, describe, report, rows_text, run_cases, walk_text};
 use common::rows::{Fetched, Row as _, Term, Walk, agrees_up_to_ties, compare};
-use common::strategies::{Enabled, distinct_ordered, finish, keyed, plan, predicate, walked};
+use common::strategies::{
+    Enabled, distinct_ordered, finish, keyed, plan, predicate, union_page, walked,
+};
 use proptest::prelude::*;
 use proptest::strategy::{Union, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -57,6 +62,8 @@ fn has(plan: &Plan, wanted: &dyn Fn(&Plan) -> bool) -> bool {
 #[derive(Debug, Clone)]
 enum Case {
     Rows(Plan),
+    /// A page of a union tree (`strategies::union_page`).
+    Page(Plan),
     Keyed(Keyed, Finish),
     Distinct(DistinctOrdered),
     DistinctBranch(DistinctBranch),
@@ -132,6 +139,7 @@ impl Case {
             Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Reorder(..))) => "reorder",
             Case::Rows(plan) if has(plan, &|p| matches!(p, Plan::Other(_))) => "two tables",
             Case::Rows(_) => "rows",
+            Case::Page(_) => "pages",
             Case::Keyed(keyed, _) if keyed.is_qualified() => "qualified",
             Case::Keyed(_, Finish::Reorder(..)) => "computed+reorder",
             Case::Keyed(_, Finish::SliceThen(..)) => "computed+slice-then",
@@ -152,6 +160,9 @@ fn case(enabled: Enabled) -> impl Strategy<Value = Case> {
                 .prop_map(|(k, f)| Case::Keyed(k, f))
                 .boxed(),
         ));
+    }
+    if enabled.pages {
+        arms.push((2, union_page(enabled).prop_map(Case::Page).boxed()));
     }
     if enabled.distinct {
         arms.push((1, distinct_ordered().prop_map(Case::Distinct).boxed()));
@@ -183,7 +194,7 @@ fn rows_hold<R: Fetched>(
 fn check(runtime: &tokio::runtime::Runtime, engines: &Engines, case: &Case) -> Option<String> {
     let table = &engines.table;
     match case {
-        Case::Rows(plan) => {
+        Case::Rows(plan) | Case::Page(plan) => {
             let ordering = plan.ordering();
             let expected = oracle(plan);
             let set = build(plan, table);
@@ -361,6 +372,7 @@ fn fuzz_cursor_walks() {
         Walked::Pairs(plan, _) if has(plan, &|p| matches!(p, Plan::Qualified(..))) => {
             "nulls: qualified"
         }
+        Walked::Pairs(Plan::Combine(Op::Union | Op::UnionAll, _), _) => "pages: walk",
         Walked::Pairs(..) => "nulls: no key",
     };
     let outcome = run_cases(&walked(enabled), cases, category, |case| {

@@ -413,11 +413,11 @@ fn the_set_is_rendered_for_the_outer_dialect() {
     );
     assert_eq!(
         comments.to_sql(Dialect::Postgres).unwrap(),
-        r#"SELECT * FROM "comments" WHERE "post_id" IN (SELECT "id" FROM "posts" WHERE "author_id" = 7 UNION (SELECT "post_id" FROM "tags" WHERE "tag" = 'rust') ORDER BY "id" DESC NULLS LAST LIMIT 50) AND ("author_id" IN (SELECT "user_id" FROM "bans")) IS NOT TRUE"#
+        r#"SELECT * FROM "comments" WHERE "post_id" IN (SELECT * FROM (SELECT DISTINCT "id" FROM "posts" WHERE "author_id" = 7 ORDER BY "id" DESC NULLS LAST LIMIT 50) AS "m1" UNION (SELECT DISTINCT "post_id" FROM "tags" WHERE "tag" = 'rust' ORDER BY "post_id" DESC NULLS LAST LIMIT 50) ORDER BY "id" DESC NULLS LAST LIMIT 50) AND ("author_id" IN (SELECT "user_id" FROM "bans")) IS NOT TRUE"#
     );
     assert_eq!(
         comments.to_sql(Dialect::MySql).unwrap(),
-        "SELECT * FROM `comments` WHERE `post_id` IN (SELECT * FROM (SELECT `id` FROM `posts` WHERE `author_id` = 7 UNION (SELECT `post_id` FROM `tags` WHERE `tag` = 'rust') ORDER BY `id` DESC LIMIT 50) AS `s1`) AND (`author_id` IN (SELECT `user_id` FROM `bans`)) IS NOT TRUE"
+        "SELECT * FROM `comments` WHERE `post_id` IN (SELECT * FROM (SELECT * FROM (SELECT DISTINCT `id` FROM `posts` WHERE `author_id` = 7 ORDER BY `id` DESC LIMIT 50) AS `m1` UNION (SELECT DISTINCT `post_id` FROM `tags` WHERE `tag` = 'rust' ORDER BY `post_id` DESC LIMIT 50) ORDER BY `id` DESC LIMIT 50) AS `s2`) AND (`author_id` IN (SELECT `user_id` FROM `bans`)) IS NOT TRUE"
     );
 }
 

@@ -66,5 +66,7 @@ impl fmt::Display for Dialect {
 mod capabilities;
 pub(crate) mod catalog;
 pub(crate) mod failure;
+mod planning;
 
 pub use capabilities::{Capabilities, SetOperation, Support};
+pub(crate) use planning::Planning;

@@ -24,33 +24,50 @@ use super::raw;
 use crate::Dialect;
 use crate::query::node::Node;
 
-type Known = HashMap<(Dialect, String), Arc<[String]>>;
+/// Each table's NOT NULL columns, as the catalog said.
+type Known = HashMap<String, Arc<[String]>>;
 
-/// What the catalog said, per engine and table: its NOT NULL columns.
-static NOT_NULL: LazyLock<RwLock<Known>> = LazyLock::new(|| RwLock::new(HashMap::new()));
+/// What the catalogs said, one map per engine, so that a lookup by name allocates nothing.
+static NOT_NULL: LazyLock<[RwLock<Known>; 3]> = LazyLock::new(Default::default);
+
+fn known(dialect: Dialect) -> &'static RwLock<Known> {
+    &NOT_NULL[match dialect {
+        Dialect::Sqlite => 0,
+        Dialect::Postgres => 1,
+        Dialect::MySql => 2,
+    }]
+}
 
 /// Forgets every table's NOT NULL columns that setql read from a catalog, so that each is
 /// read again the next time a set over it runs: after a migration that makes a column
 /// nullable, in a process that keeps running.
 pub fn forget_catalog() {
-    if let Ok(mut known) = NOT_NULL.write() {
-        known.clear();
+    for dialect in Dialect::ALL {
+        if let Ok(mut known) = known(dialect).write() {
+            known.clear();
+        }
     }
 }
 
 /// `node` with the NOT NULL columns the catalog is known to have declared, and the tables it
 /// reads that the catalog has not been asked about yet.
 pub(crate) fn applied(node: &Node, dialect: Dialect) -> (Option<Node>, Vec<String>) {
-    let tables = node.tables();
-    let Ok(known) = NOT_NULL.read() else {
+    let Ok(known) = known(dialect).read() else {
         return (None, Vec::new());
     };
-    let unknown = tables
-        .into_iter()
-        .filter(|table| !known.contains_key(&(dialect, table.clone())))
-        .collect();
-    let lookup = |table: &str| known.get(&(dialect, table.to_owned())).cloned();
-    (node.with_catalog(&lookup), unknown)
+    let unknown = std::cell::RefCell::new(Vec::new());
+    let lookup = |table: &str| {
+        let columns = known.get(table).cloned();
+        if columns.is_none() {
+            let mut unknown = unknown.borrow_mut();
+            if !unknown.iter().any(|seen: &String| seen == table) {
+                unknown.push(table.to_owned());
+            }
+        }
+        columns
+    };
+    let learnt = node.with_catalog(&lookup);
+    (learnt, unknown.into_inner())
 }
 
 /// Asks the catalog about `tables` on `conn`, and keeps what it says. A table the catalog
@@ -90,8 +107,8 @@ async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> bool 
             .filter(|row| raw::int::<DB>(row, 1).is_ok_and(|flag| flag != 0))
             .filter_map(|row| raw::text::<DB>(row, 0).ok().flatten())
             .collect();
-        if let Ok(mut known) = NOT_NULL.write() {
-            known.insert((DB::DIALECT, table.clone()), not_null.into());
+        if let Ok(mut known) = known(DB::DIALECT).write() {
+            known.insert(table.clone(), not_null.into());
         }
     }
     true

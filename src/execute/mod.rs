@@ -162,13 +162,14 @@ pub trait Execute: Target {
             Ok(None) => trace.stream(stream::empty()).boxed(),
             Ok(Some(prepared)) => {
                 let rows = async_stream::try_stream! {
-                        let mut conn = statement::connect(executor, &prepared).await?;
-                let prepared = prepared.on::<E::Database>(&mut conn).await?;
-                        let mut rows = std::pin::pin!(statement::fetch::<E::Database, R>(&mut conn, prepared));
-                        while let Some(row) = rows.next().await {
-                            yield row?;
-                        }
-                    };
+                    let mut conn = statement::connect(executor, &prepared).await?;
+                    let prepared = prepared.on::<E::Database>(&mut conn).await?;
+                    let mut rows =
+                        std::pin::pin!(statement::fetch::<E::Database, R>(&mut conn, prepared));
+                    while let Some(row) = rows.next().await {
+                        yield row?;
+                    }
+                };
                 trace.stream(Box::pin(rows)).boxed()
             }
         }

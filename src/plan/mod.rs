@@ -14,33 +14,39 @@
 //! Fusion runs bottom-up, so nested combinations of one table become one query. A
 //! combination marked with `keep_branches` is left as written.
 
+mod branch_pages;
 #[cfg(test)]
 mod tests;
 
 use sea_query::{Expr, ExprTrait};
 
 use crate::combine::{SetKind, pushdown};
+use crate::dialect::Planning;
 use crate::query::node::{Compound, Node, Predicate, Select, SortKey, Source};
 use crate::query::shared::Shared;
 
 /// The note a fused SELECT carries, which `explain` reads to tell how many branches fused.
 pub(crate) const FUSED: &str = "branches fused into one SELECT";
 
-/// The node as it should run, and whether anything was rewritten.
-pub(crate) fn plan(node: &Node) -> Option<Node> {
-    crate::recursion::deeper(|| plan_here(node))
+/// The node as it should run on an engine with `planning`'s facts, and whether anything
+/// was rewritten.
+pub(crate) fn plan(node: &Node, planning: Planning) -> Option<Node> {
+    crate::recursion::deeper(|| plan_here(node, planning))
 }
 
-fn plan_here(node: &Node) -> Option<Node> {
+fn plan_here(node: &Node, planning: Planning) -> Option<Node> {
     match node {
         Node::Select(select) => {
             let Source::Derived(inner) = &select.source else {
                 return None;
             };
-            let planned = plan(inner)?;
+            let planned = plan(inner, planning)?;
             let mut select = select.clone();
             select.source = Source::Derived(Box::new(planned));
             Some(Node::Select(select))
+        }
+        Node::Compound(compound) if branch_pages::applies(compound) => {
+            Some(ordered_page(compound, planning))
         }
         // Filters written on the combined rows are ANDed to the fused SELECT as they are, so
         // a subtracted branch is not filtered too; otherwise they are pushed into the
@@ -48,7 +54,7 @@ fn plan_here(node: &Node) -> Option<Node> {
         // again planned every subtree twice per level: exponential in the depth of a tree
         // filtered at each level whose bottom cannot fuse.
         Node::Compound(compound) if !compound.pending.is_empty() => {
-            let planned = planned_branches(compound);
+            let planned = planned_branches(compound, planning);
             let branches = planned.as_deref().unwrap_or(&compound.branches);
             if let Some(fused) = fuse(compound, branches) {
                 return Some(fused);
@@ -60,7 +66,7 @@ fn plan_here(node: &Node) -> Option<Node> {
             Some(settle_planned(Node::Compound(Shared::new(compound))))
         }
         Node::Compound(compound) => {
-            let Some(branches) = planned_branches(compound) else {
+            let Some(branches) = planned_branches(compound, planning) else {
                 return fuse(compound, &compound.branches);
             };
             fuse(compound, &branches).or_else(|| {
@@ -125,9 +131,81 @@ fn holds_pending(node: &Node) -> bool {
     }
 }
 
+/// An ordered, sliced union in the shape its engine reads fastest; each shape is exact:
+/// - paged branch by branch (see `branch_pages`): each branch reads only its first rows, off
+///   an index that serves the ordering where there is one;
+/// - fused into one SELECT, on an engine that walks an index faster than it pages branches
+///   under a range on the leading ordering column;
+/// - left as a compound ordered outside, on an engine that merges its branches in order.
+fn ordered_page(compound: &Compound, planning: Planning) -> Node {
+    let planned = planned_branches(compound, planning);
+    let branches = planned.as_deref().unwrap_or(&compound.branches);
+    if planning.fuses_ranged_pages
+        && let Some(fused) = fuse(compound, branches)
+        && bounds_leading_order(&fused)
+    {
+        return fused;
+    }
+    let mut settled = compound.clone();
+    if let Some(planned) = planned {
+        settled.branches = planned;
+    }
+    let settled = if settled.pending.is_empty() {
+        Node::Compound(Shared::new(settled))
+    } else {
+        settle_planned(pushdown::settle(settled))
+    };
+    if planning.merges_ordered_unions {
+        return settled;
+    }
+    match &settled {
+        Node::Compound(union) => branch_pages::paged(union).unwrap_or(settled),
+        _ => settled,
+    }
+}
+
+/// Whether `node` is one SELECT whose filters bound its leading ordering column by a range:
+/// a conjunct `c < v`, `c <= v`, `c > v`, `c >= v` or `c BETWEEN …`, as a later filter or a
+/// keyset cursor's predicate (which leads with such a bound) writes it.
+fn bounds_leading_order(node: &Node) -> bool {
+    let Node::Select(select) = node else {
+        return false;
+    };
+    let Some(SortKey::Name(leading)) = select.orders.first().map(|sort| &sort.key) else {
+        return false;
+    };
+    select
+        .filters
+        .iter()
+        .filter_map(Predicate::plain)
+        .any(|expr| bounds(expr, leading))
+}
+
+fn bounds(expr: &Expr, column: &str) -> bool {
+    use sea_query::BinOper::{
+        And, Between, GreaterThan, GreaterThanOrEqual, SmallerThan, SmallerThanOrEqual,
+    };
+    match expr {
+        Expr::Binary(left, And, right) => bounds(left, column) || bounds(right, column),
+        Expr::Binary(
+            left,
+            SmallerThan | SmallerThanOrEqual | GreaterThan | GreaterThanOrEqual | Between,
+            right,
+        ) => {
+            crate::query::predicate::is_column_named(left, column)
+                || crate::query::predicate::is_column_named(right, column)
+        }
+        _ => false,
+    }
+}
+
 /// The compound's branches as planned, or `None` when planning rewrote none of them.
-fn planned_branches(compound: &Compound) -> Option<Vec<Node>> {
-    let planned: Vec<Option<Node>> = compound.branches.iter().map(plan).collect();
+fn planned_branches(compound: &Compound, planning: Planning) -> Option<Vec<Node>> {
+    let planned: Vec<Option<Node>> = compound
+        .branches
+        .iter()
+        .map(|branch| plan(branch, planning))
+        .collect();
     if planned.iter().all(Option::is_none) {
         return None;
     }

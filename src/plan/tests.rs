@@ -1,4 +1,5 @@
-//! The SQL the planner writes for later filters on fused combinations.
+//! The SQL the planner writes for later filters on fused combinations, and for pages of
+//! unions on each engine.
 
 use sea_query::{Expr, ExprTrait, Order};
 
@@ -43,19 +44,54 @@ fn nested_unions_fuse_under_an_intersection_with_one_exclude() {
 }
 
 #[test]
-fn a_sliced_union_with_later_filters_fuses() {
-    let set = (items().filter(col("category").eq(3)) | items().filter(col("owner_id").eq(4)))
+fn a_sliced_union_takes_the_shape_its_engine_reads_fastest() {
+    let union = || items().filter(col("category").eq(3)) | items().filter(col("owner_id").eq(4));
+    let set = union()
         .filter(col("status").eq("open"))
         .order_by("score", Order::Desc)
         .limit(20);
+    // SQLite merges branches read in order when the compound itself is ordered.
+    assert_eq!(
+        set.to_sql(Dialect::Sqlite).unwrap(),
+        r#"SELECT * FROM "items" WHERE "category" = 3 AND "status" = 'open' UNION SELECT * FROM "items" WHERE "owner_id" = 4 AND "status" = 'open' ORDER BY "score" DESC, "id" DESC LIMIT 20"#
+    );
+    // PostgreSQL and MySQL page each branch: the whole order and the page's rows in each.
+    assert_eq!(
+        set.to_sql(Dialect::Postgres).unwrap(),
+        r#"SELECT * FROM (SELECT * FROM "items" WHERE "category" = 3 AND "status" = 'open' ORDER BY "score" DESC NULLS LAST, "id" DESC LIMIT 20) AS "m1" UNION (SELECT * FROM "items" WHERE "owner_id" = 4 AND "status" = 'open' ORDER BY "score" DESC NULLS LAST, "id" DESC LIMIT 20) ORDER BY "score" DESC NULLS LAST, "id" DESC LIMIT 20"#
+    );
     assert_eq!(
         set.to_sql(Dialect::MySql).unwrap(),
-        "SELECT * FROM `items` WHERE (`category` = 3 OR `owner_id` = 4) AND `status` = 'open' ORDER BY `score` DESC, `id` DESC LIMIT 20"
+        "SELECT * FROM (SELECT * FROM `items` WHERE `category` = 3 AND `status` = 'open' ORDER BY `score` DESC, `id` DESC LIMIT 20) AS `m1` UNION (SELECT * FROM `items` WHERE `owner_id` = 4 AND `status` = 'open' ORDER BY `score` DESC, `id` DESC LIMIT 20) ORDER BY `score` DESC, `id` DESC LIMIT 20"
     );
     let plan = set.explain(Dialect::MySql).unwrap();
+    assert!(plan.contains(super::branch_pages::PAGED), "{plan}");
+
+    // Under a range on the leading ordering column, MySQL walks that column's index in one
+    // SELECT; the others keep their shapes.
+    let ranged = union()
+        .filter(col("score").lt(900))
+        .order_by("score", Order::Desc)
+        .limit(20);
+    assert_eq!(
+        ranged.to_sql(Dialect::MySql).unwrap(),
+        "SELECT * FROM `items` WHERE (`category` = 3 OR `owner_id` = 4) AND `score` < 900 ORDER BY `score` DESC, `id` DESC LIMIT 20"
+    );
+    let plan = ranged.explain(Dialect::MySql).unwrap();
     assert!(
         plan.contains("filters on the combined rows applied to the fused SELECT"),
         "{plan}"
+    );
+    assert!(ranged.to_sql(Dialect::Postgres).unwrap().contains(
+        r#"AND "score" < 900 ORDER BY "score" DESC NULLS LAST, "id" DESC LIMIT 20) AS "m1""#
+    ));
+    // An unsliced union is fused everywhere: nothing is gained by paging it.
+    assert_eq!(
+        union()
+            .order_by("score", Order::Desc)
+            .to_sql(Dialect::Postgres)
+            .unwrap(),
+        r#"SELECT * FROM "items" WHERE "category" = 3 OR "owner_id" = 4 ORDER BY "score" DESC NULLS LAST"#
     );
 }
 
@@ -67,7 +103,7 @@ fn a_filter_after_the_slice_stays_outside_it() {
         .filter(col("status").eq("open"));
     let sql = set.to_sql(Dialect::Sqlite).unwrap();
     assert!(
-        sql.starts_with(r#"SELECT * FROM (SELECT * FROM "items" WHERE "category" = 3 OR "owner_id" = 4 ORDER BY"#),
+        sql.starts_with(r#"SELECT * FROM (SELECT * FROM "items" WHERE "category" = 3 UNION SELECT * FROM "items" WHERE "owner_id" = 4 ORDER BY"#),
         "{sql}"
     );
     // The window's whole order, the tie-breaker that chose it included, still orders what

@@ -91,7 +91,7 @@ impl Node {
     /// the last row is the one `fetch_all` would end with. A sliced set is wrapped first so
     /// the window stays the one the user asked for.
     pub(crate) fn reverse_order(self) -> Node {
-        let total = total_order(self.orders(), &self.shape(), self.output_key().as_deref());
+        let total = total_order(self.orders(), &self.shape(), self.tie_key().as_deref());
         let Some(reversed) = total.iter().map(Sort::reversed).collect::<Option<Vec<_>>>() else {
             return Node::Invalid(Misuse::Unsupported("reversing an ordering by a value list"));
         };

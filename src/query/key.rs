@@ -230,7 +230,29 @@ impl Compound {
     }
 }
 
+impl Compound {
+    /// See [`Node::tie_key`].
+    pub(crate) fn tie_key(&self) -> Option<Vec<String>> {
+        self.output_key().or_else(|| {
+            // Rows of a union all equal in its lineage key are copies of one row.
+            (self.op.kind == SetKind::Union && self.op.all)
+                .then(|| union_lineage_of(&self.branches).map(|lineage| lineage.key()))
+                .flatten()
+        })
+    }
+}
+
 impl Node {
+    /// The columns that break ties when this set is ordered: its key, or, for a union all
+    /// of one table's rows, which can hold copies of a row and so has no key, the key its
+    /// rows would have. Rows equal in it are equal, so which comes first never shows.
+    pub(crate) fn tie_key(&self) -> Option<Vec<String>> {
+        match self {
+            Node::Compound(compound) => compound.tie_key(),
+            other => other.output_key(),
+        }
+    }
+
     /// The output columns that identify a row, when they are known: the declared key of a
     /// table or set, or a key derived through combinations by the rule in this module.
     pub(crate) fn output_key(&self) -> Option<Vec<String>> {

@@ -393,7 +393,7 @@ impl Node {
     /// columns, and the outer SELECT outputs the slice's own columns only.
     fn wrap_window(self) -> Select {
         let own_terms = self.orders().len();
-        let total = total_order(self.orders(), &self.shape(), self.output_key().as_deref());
+        let total = total_order(self.orders(), &self.shape(), self.tie_key().as_deref());
         let (inner, renamed, own_columns) = self.with_sort_columns_visible();
         let total = total
             .into_iter()

@@ -14,7 +14,8 @@ use super::shared::Shared;
 use crate::combine::SetKind;
 
 impl Select {
-    /// The output columns that are declared NOT NULL.
+    /// The output columns that hold no NULL: source columns declared NOT NULL, and computed
+    /// columns that cannot be NULL over them (a literal label, `id * 2`).
     pub(crate) fn non_null_outputs(&self) -> Vec<String> {
         let from_source = self.not_null.iter().filter(|name| {
             match self.projection.columns.iter().find(|c| c.name == **name) {
@@ -22,15 +23,23 @@ impl Select {
                 None => self.projection.whole_source,
             }
         });
-        from_source.cloned().collect()
+        let mut names: Vec<String> = from_source.cloned().collect();
+        names.extend(self.never_null_computed());
+        names
     }
-}
 
-impl Select {
     /// The columns this SELECT's predicates and ordering can name that hold no NULL: those
     /// of its source known to hold none (the table's declared columns, or a derived table's
-    /// non-null outputs), unless a computed output column shadows the name.
+    /// non-null outputs), unless a computed output column shadows the name, and computed
+    /// columns that cannot be NULL.
     pub(crate) fn non_null_readable(&self) -> Vec<String> {
+        let mut names = self.source_non_null();
+        names.extend(self.never_null_computed());
+        names
+    }
+
+    /// The source's columns known to hold no NULL, unless a computed output shadows them.
+    fn source_non_null(&self) -> Vec<String> {
         self.not_null
             .iter()
             .filter(|name| {
@@ -39,6 +48,21 @@ impl Select {
             })
             .cloned()
             .collect()
+    }
+
+    /// Computed output columns whose expression cannot be NULL over the source's non-null
+    /// columns. A grouped SELECT's aggregates are not among them: an empty group's SUM is.
+    fn never_null_computed(&self) -> impl Iterator<Item = String> + '_ {
+        let source = if self.group.is_none() {
+            self.source_non_null()
+        } else {
+            Vec::new()
+        };
+        self.projection.columns.iter().filter_map(move |column| {
+            let computed = !is_column_named(&column.expr, &column.name);
+            (computed && self.group.is_none() && never_null(&column.expr, &source))
+                .then(|| column.name.clone())
+        })
     }
 }
 
@@ -191,33 +215,6 @@ fn is_null(value: &Value) -> bool {
 pub(crate) type Catalog<'k> = &'k dyn Fn(&str) -> Option<std::sync::Arc<[String]>>;
 
 impl Node {
-    /// The tables this set reads rows of, each once.
-    pub(crate) fn tables(&self) -> Vec<String> {
-        let mut tables = Vec::new();
-        self.collect_tables(&mut tables);
-        tables
-    }
-
-    fn collect_tables(&self, tables: &mut Vec<String>) {
-        crate::recursion::deeper(|| match self {
-            Node::Select(select) => match &select.source {
-                Source::Table(table) => {
-                    let name = table.inner();
-                    if !tables.iter().any(|known| *known == name) {
-                        tables.push(name.into_owned());
-                    }
-                }
-                Source::Derived(inner) => inner.collect_tables(tables),
-                Source::Adopted(_) => {}
-            },
-            Node::Compound(compound) => compound
-                .branches
-                .iter()
-                .for_each(|branch| branch.collect_tables(tables)),
-            Node::Empty | Node::Invalid(_) => {}
-        });
-    }
-
     /// This set, with every column the catalog says is NOT NULL declared so, as though the
     /// caller had declared it; `None` when the catalog adds nothing to what is declared.
     /// Derived tables and combinations above such a table learn it too.

@@ -16,7 +16,7 @@ use crate::query::node::{Node, Note, Select, Source};
 pub(crate) fn explain(node: &Node, capabilities: &Capabilities) -> Result<String> {
     // Rendering first reports any misuse, exactly as running the set would.
     let statement = render(node, capabilities)?;
-    let planned = crate::plan::plan(node);
+    let planned = crate::plan::plan(node, capabilities.dialect().planning());
     let mut plan = String::new();
     describe(planned.as_ref().unwrap_or(node), capabilities, 0, &mut plan);
     let _ = writeln!(plan, "sql: {}", statement.to_string(capabilities.dialect()));

@@ -254,7 +254,8 @@ pub(crate) fn insert_members(
 ) -> Result<(String, Values)> {
     let dialect = capabilities.dialect();
     let mut renderer = Renderer::new(capabilities);
-    let inner = renderer.node(&crate::plan::plan(ids).unwrap_or_else(|| ids.clone()))?;
+    let inner = renderer
+        .node(&crate::plan::plan(ids, dialect.planning()).unwrap_or_else(|| ids.clone()))?;
     let alias = renderer.alias("s");
     let id = Expr::col((alias.clone(), Alias::new(column)));
     let mut select = Query::select();

@@ -67,7 +67,7 @@ impl Renderer<'_> {
     /// The statement of a set read by `IN (…)`: planned like any set, unordered unless a
     /// slice depends on the order, and on MySQL never with a LIMIT directly inside the `IN`.
     fn set(&mut self, node: &Node) -> Result<SelectStatement> {
-        let planned = crate::plan::plan(node);
+        let planned = crate::plan::plan(node, self.capabilities.dialect().planning());
         if let Some(plan) = &mut self.plan {
             let mut set = PlanNote::default();
             set.describe(node, planned.as_ref(), self.capabilities);

@@ -52,8 +52,14 @@ fn a_sliced_ordered_projection_breaks_ties_by_its_output_columns() {
         .order_by("b", Order::Desc)
         .limit(10);
     assert_eq!(
+        set.to_sql(Dialect::Sqlite).unwrap(),
+        r#"SELECT "a", "b" FROM "t" UNION SELECT "a", "b" FROM "u" ORDER BY "b" DESC, "a" DESC LIMIT 10"#
+    );
+    // Paged, each branch is made distinct first, so that its ten rows are ten different
+    // rows of the union.
+    assert_eq!(
         set.to_sql(Dialect::Postgres).unwrap(),
-        r#"SELECT "a", "b" FROM "t" UNION (SELECT "a", "b" FROM "u") ORDER BY "b" DESC NULLS LAST, "a" DESC NULLS LAST LIMIT 10"#
+        r#"SELECT * FROM (SELECT DISTINCT "a", "b" FROM "t" ORDER BY "b" DESC NULLS LAST, "a" DESC NULLS LAST LIMIT 10) AS "m1" UNION (SELECT DISTINCT "a", "b" FROM "u" ORDER BY "b" DESC NULLS LAST, "a" DESC NULLS LAST LIMIT 10) ORDER BY "b" DESC NULLS LAST, "a" DESC NULLS LAST LIMIT 10"#
     );
     let keyed = QuerySet::table("t")
         .primary_key("id")

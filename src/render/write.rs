@@ -117,7 +117,7 @@ pub(crate) fn render_write(
         Node::Invalid(misuse) => return Err(misuse.clone().into_error(capabilities.dialect())),
         Node::Select(_) | Node::Compound(_) => {}
     }
-    let planned = crate::plan::plan(node);
+    let planned = crate::plan::plan(node, capabilities.dialect().planning());
     if let Node::Select(select) = planned.as_ref().unwrap_or(node)
         && let Source::Table(table) = &select.source
         && is_plain(select)

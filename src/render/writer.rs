@@ -1,5 +1,9 @@
-//! Writes statements through sea-query, adding the one thing its builders cannot write:
-//! `INTERSECT ALL` and `EXCEPT ALL` (`UnionType` has no such variants).
+//! Writes statements through sea-query, adding what its builders cannot write:
+//! - `INTERSECT ALL` and `EXCEPT ALL` (`UnionType` has no such variants);
+//! - LIMIT and OFFSET as literals. sea-query binds them, and PostgreSQL cannot plan a
+//!   prepared `… ORDER BY created DESC LIMIT $1` generically as cheap (it assumes a tenth of
+//!   the rows), so it plans it again at every execution: 0.04 ms of a 0.21 ms first page.
+//!   They are numbers setql was given as `u64`, never text.
 //!
 //! A member that must follow an `ALL` operator is marked by a first select item that is
 //! [`ALL_MARKER`]. This writer sees sea-query emit ` INTERSECT (` / ` EXCEPT (`, then
@@ -66,11 +70,8 @@ pub(super) fn build_statement<S: QueryStatementWriter>(
     fn with<S: QueryStatementWriter, B: QueryBuilder>(
         statement: &S,
         builder: B,
-        markers: bool,
+        _markers: bool,
     ) -> (String, Values) {
-        if !markers {
-            return statement.build(builder);
-        }
         let (placeholder, numbered) = builder.placeholder();
         let mut writer = AllWriter::new(SqlWriterValues::new(placeholder, numbered));
         statement.build_collect_into(builder, &mut writer);
@@ -147,13 +148,15 @@ pub(super) fn strict_identifiers(sql: &str) -> String {
     out
 }
 
-/// Where the writer is in recognising `<operator> (SELECT <marker>, `.
+/// Where the writer is in recognising `<operator> (SELECT <marker>, `, or a LIMIT or
+/// OFFSET whose value comes next.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Seen {
     Nothing,
     Operator(&'static str),
     Select(&'static str),
     Marker,
+    Slice(&'static str),
 }
 
 struct AllWriter<W> {
@@ -173,7 +176,7 @@ impl<W: SqlWriter> AllWriter<W> {
     fn release(&mut self) -> fmt::Result {
         match std::mem::replace(&mut self.seen, Seen::Nothing) {
             Seen::Nothing | Seen::Marker => Ok(()),
-            Seen::Operator(operator) => self.inner.write_str(operator),
+            Seen::Operator(operator) | Seen::Slice(operator) => self.inner.write_str(operator),
             Seen::Select(operator) => {
                 self.inner.write_str(operator)?;
                 self.inner.write_str("SELECT ")
@@ -209,6 +212,13 @@ impl<W: SqlWriter> fmt::Write for AllWriter<W> {
                 self.seen = Seen::Marker;
             }
             (Seen::Marker, ", ") => self.seen = Seen::Nothing,
+            (Seen::Nothing, " LIMIT " | " OFFSET ") => {
+                self.seen = Seen::Slice(if s == " LIMIT " {
+                    " LIMIT "
+                } else {
+                    " OFFSET "
+                });
+            }
             _ => {
                 // Not a marked member: what was held back goes out unchanged.
                 self.release()?;
@@ -227,12 +237,30 @@ impl<W: SqlWriter> fmt::Display for AllWriter<W> {
 
 impl<W: SqlWriter> SqlWriter for AllWriter<W> {
     fn push_param<T: QueryBuilder>(&mut self, value: Value, query_builder: &T) {
+        if let Seen::Slice(clause) = self.seen
+            && let Some(count) = slice_count(&value)
+        {
+            self.seen = Seen::Nothing;
+            let _ = write!(self.inner.as_writer(), "{clause}{count}");
+            return;
+        }
         let _ = self.flush_plain();
         self.inner.push_param(value, query_builder);
     }
 
     fn as_writer(&mut self) -> &mut dyn fmt::Write {
         self as _
+    }
+}
+
+/// The row count a LIMIT or OFFSET value holds, if it is one.
+fn slice_count(value: &Value) -> Option<u64> {
+    match value {
+        Value::BigUnsigned(Some(count)) => Some(*count),
+        Value::Unsigned(Some(count)) => Some(u64::from(*count)),
+        Value::BigInt(Some(count)) => u64::try_from(*count).ok(),
+        Value::Int(Some(count)) => u64::try_from(*count).ok(),
+        _ => None,
     }
 }
 

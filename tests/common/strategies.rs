@@ -16,6 +16,7 @@ pub struct Enabled {
     pub distinct: bool,
     pub qualified: bool,
     pub nulls: bool,
+    pub pages: bool,
 }
 
 impl Enabled {
@@ -28,6 +29,7 @@ impl Enabled {
             distinct: on("distinct"),
             qualified: on("qualified"),
             nulls: on("nulls"),
+            pages: on("pages"),
         }
     }
 }
@@ -145,6 +147,63 @@ pub fn plan(enabled: Enabled) -> BoxedStrategy<Plan> {
         Union::new_weighted(arms)
     })
     .boxed()
+}
+
+/// Unions and unions all, nested, of one table or two, whose branches are filtered,
+/// excluded, made distinct or sliced: the sets that are paged branch by branch (or merged,
+/// or fused under a range) when a page of them is read. NULLs, ties and rows repeated
+/// across branches come from the base sets.
+pub fn union_tree(enabled: Enabled) -> BoxedStrategy<Plan> {
+    let leaf = if enabled.qualified {
+        prop_oneof![
+            2 => (0_u64..6).prop_map(Plan::Base),
+            1 => (0_u64..6).prop_map(Plan::Other),
+        ]
+        .boxed()
+    } else {
+        (0_u64..6).prop_map(Plan::Base).boxed()
+    };
+    leaf.prop_recursive(3, 12, 3, |inner| {
+        let unions = proptest::sample::select(vec![Op::Union, Op::UnionAll]);
+        prop_oneof![
+            4 => (unions, proptest::collection::vec(inner.clone(), 2..=3))
+                .prop_map(|(op, operands)| combination(op, operands)),
+            1 => (inner.clone(), predicate()).prop_map(|(p, q)| Plan::Filter(Box::new(p), q)),
+            1 => (inner.clone(), predicate()).prop_map(|(p, q)| Plan::Exclude(Box::new(p), q)),
+            1 => inner.clone().prop_map(|p| Plan::Distinct(Box::new(p))),
+            1 => (inner, 1_u64..6, 0_u64..3)
+                .prop_map(|(p, limit, offset)| Plan::Slice(Box::new(p), limit, offset)),
+        ]
+    })
+    .boxed()
+}
+
+/// A page of a union tree: ordered by `(a, b desc)` (NULLs and ties in both), perhaps after
+/// a later filter, such as a range on `a` that MySQL answers with one fused SELECT, then
+/// `offset` and `limit`.
+pub fn union_page(enabled: Enabled) -> BoxedStrategy<Plan> {
+    let range = prop_oneof![
+        (-1_i64..6).prop_map(|v| Pred::Gt("a", v)),
+        (-1_i64..6).prop_map(|v| Pred::Not(Box::new(Pred::Gt("a", v)))),
+        predicate(),
+    ];
+    let top = proptest::sample::select(vec![Op::Union, Op::UnionAll]);
+    (
+        top,
+        proptest::collection::vec(union_tree(enabled), 2..=3),
+        proptest::option::of(range),
+        1_u64..8,
+        0_u64..6,
+    )
+        .prop_map(|(op, operands, later, limit, offset)| {
+            let union = combination(op, operands);
+            let filtered = match later {
+                Some(pred) => Plan::Filter(Box::new(union), pred),
+                None => union,
+            };
+            Plan::Slice(Box::new(filtered), limit, offset)
+        })
+        .boxed()
 }
 
 pub fn keyed(enabled: Enabled) -> impl Strategy<Value = Keyed> {
@@ -272,6 +331,19 @@ pub fn walked(enabled: Enabled) -> BoxedStrategy<(Walked, u64)> {
         Just(Table::Main).boxed()
     };
     let mut arms: Vec<(u32, BoxedStrategy<Walked>)> = vec![
+        (
+            1,
+            // Both output columns ordered, so a walk without a key is not refused.
+            (union_tree(enabled), any::<[bool; 3]>())
+                .prop_map(|(plan, [swap, a, b])| {
+                    let mut terms = vec![("a", a), ("b", b)];
+                    if swap {
+                        terms.reverse();
+                    }
+                    Walked::Pairs(plan, terms)
+                })
+                .boxed(),
+        ),
         (
             2,
             (
