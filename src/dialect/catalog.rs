@@ -1,6 +1,7 @@
-//! Reading a table's columns from each engine's catalog: their names, and whether each is
-//! NOT NULL. setql uses it to write no NULLS clause, no `IS NULL` term and no refusal where
-//! a column cannot hold NULL (see `execute::catalog`).
+//! Reading a table's columns and ordered indexes from each engine's catalog. setql uses the
+//! NOT NULL columns to write no NULLS clause, no `IS NULL` term and no refusal where a
+//! column cannot hold NULL, and the indexes to page a union branch by branch only where an
+//! index hands each branch its rows in order (see `execute::catalog`, `plan`).
 
 use sea_query::Values;
 
@@ -29,9 +30,47 @@ pub(crate) fn columns(dialect: Dialect, table: &str) -> (String, Values) {
              FROM pragma_table_info(?1)"
         }
     };
-    let name = match dialect {
+    (sql.to_owned(), Values(vec![name(dialect, table).into()]))
+}
+
+/// The statement that lists the columns of `table`'s ordered (B-tree) indexes as
+/// `(index, position, column)` rows, in index and position order; `column` is NULL for an
+/// expression. Partial indexes are left out: they serve only the rows of their predicate.
+/// SQLite's rowid, the order of the table itself, is not listed.
+pub(crate) fn indexes(dialect: Dialect, table: &str) -> (String, Values) {
+    let sql = match dialect {
+        Dialect::Postgres => {
+            "SELECT c.relname::text, k.ord::int8, a.attname::text FROM pg_catalog.pg_index i \
+             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_catalog.pg_am am ON am.oid = c.relam AND am.amname = 'btree' \
+             CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+             WHERE i.indrelid = to_regclass($1) AND i.indpred IS NULL AND k.ord <= i.indnkeyatts \
+             ORDER BY 1, 2"
+        }
+        Dialect::MySql => {
+            "SELECT INDEX_NAME, CAST(SEQ_IN_INDEX AS SIGNED), COLUMN_NAME FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_TYPE = 'BTREE' \
+             ORDER BY INDEX_NAME, SEQ_IN_INDEX"
+        }
+        // The rowid alias (`INTEGER PRIMARY KEY`, the only key column) orders the table
+        // itself, which is an index on it in all but name.
+        Dialect::Sqlite => {
+            "SELECT l.name, i.seqno, i.name FROM pragma_index_list(?1) AS l, pragma_index_info(l.name) AS i \
+             WHERE l.partial = 0 \
+             UNION ALL SELECT '', 0, name FROM pragma_table_info(?1) WHERE pk = 1 AND upper(type) = 'INTEGER' \
+             AND (SELECT COUNT(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1 \
+             ORDER BY 1, 2"
+        }
+    };
+    (sql.to_owned(), Values(vec![name(dialect, table).into()]))
+}
+
+/// `table` as the catalog statements look it up: quoted as sea-query quotes it on
+/// PostgreSQL, where `to_regclass` reads a name as SQL does.
+fn name(dialect: Dialect, table: &str) -> String {
+    match dialect {
         Dialect::Postgres => format!("\"{}\"", table.replace('"', "\"\"")),
         Dialect::MySql | Dialect::Sqlite => table.to_owned(),
-    };
-    (sql.to_owned(), Values(vec![name.into()]))
+    }
 }

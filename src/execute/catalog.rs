@@ -1,16 +1,19 @@
-//! The NOT NULL columns of the tables a set reads, learnt from the database's catalog.
+//! What the database's catalog says of the tables a set reads: their NOT NULL columns and
+//! their ordered indexes.
 //!
 //! A column that holds no NULL needs no NULLS clause in an ordering (which keeps PostgreSQL's
 //! indexes usable), no `IS NULL` term in a keyset cursor's predicate (which keeps every
 //! engine's range scans usable), and can identify the rows a write changes. A caller may
-//! declare such columns (`primary_key`, `not_null`); setql also reads them from the catalog
-//! the first time it runs a set over a table, on the same connection, and keeps them for the
-//! life of the process, per engine and table name. After that, running a set over the table
-//! costs a lookup in memory.
+//! declare such columns (`primary_key`, `not_null`). The indexes tell the planner whether an
+//! index hands a union's branch its rows in the page's order (see `plan`). setql reads both
+//! from the catalog the first time it runs a set over a table, on the same connection, and
+//! keeps them for the life of the process, per engine and table name. After that, running a
+//! set over the table costs a lookup in memory.
 //!
 //! The one assumption: within a process, a table name on one engine names tables with the
-//! same NOT NULL columns. A process that reaches two databases whose tables of one name
-//! differ there, or that makes a column nullable while it runs, calls [`forget_catalog`].
+//! same NOT NULL columns and indexes. A process that reaches two databases whose tables of one name
+//! differ there, or that makes a column nullable or changes indexes while it runs, calls
+//! [`forget_catalog`].
 //! `to_sql`, `build` and `explain` use declarations only, so they read the same in every
 //! process.
 
@@ -23,9 +26,10 @@ use super::backend::Backend;
 use super::raw;
 use crate::Dialect;
 use crate::query::node::Node;
+use crate::query::nullability::TableFacts;
 
-/// Each table's NOT NULL columns, as the catalog said.
-type Known = HashMap<String, Arc<[String]>>;
+/// What the catalog said of each table.
+type Known = HashMap<String, TableFacts>;
 
 /// What the catalogs said, one map per engine, so that a lookup by name allocates nothing.
 static NOT_NULL: LazyLock<[RwLock<Known>; 3]> = LazyLock::new(Default::default);
@@ -38,9 +42,9 @@ fn known(dialect: Dialect) -> &'static RwLock<Known> {
     }]
 }
 
-/// Forgets every table's NOT NULL columns that setql read from a catalog, so that each is
-/// read again the next time a set over it runs: after a migration that makes a column
-/// nullable, in a process that keeps running.
+/// Forgets every table's NOT NULL columns and indexes that setql read from a catalog, so
+/// that each is read again the next time a set over it runs: after a migration that makes
+/// a column nullable or changes indexes, in a process that keeps running.
 pub fn forget_catalog() {
     for dialect in Dialect::ALL {
         if let Ok(mut known) = known(dialect).write() {
@@ -49,8 +53,8 @@ pub fn forget_catalog() {
     }
 }
 
-/// `node` with the NOT NULL columns the catalog is known to have declared, and the tables it
-/// reads that the catalog has not been asked about yet.
+/// `node` with what the catalog is known to have said (NOT NULL columns, indexes), and the
+/// tables it reads that the catalog has not been asked about yet.
 pub(crate) fn applied(node: &Node, dialect: Dialect) -> (Option<Node>, Vec<String>) {
     let Ok(known) = known(dialect).read() else {
         return (None, Vec::new());
@@ -92,24 +96,70 @@ async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> bool 
     for table in tables {
         // Part of the execution that needed it, so inside its span, not one of its own.
         let (sql, values) = crate::dialect::catalog::columns(DB::DIALECT, table);
-        let rows = match DB::fetch_all(conn, sql, values).await {
-            Ok(rows) => rows,
-            Err(error) => {
-                tracing::debug!(%error, table, "setql could not read the catalog");
-                return false;
-            }
+        let Some(columns) = rows::<DB>(conn, sql, values, table).await else {
+            return false;
         };
-        if rows.is_empty() {
+        if columns.is_empty() {
             continue;
         }
-        let not_null: Vec<String> = rows
+        let not_null: Vec<String> = columns
             .iter()
             .filter(|row| raw::int::<DB>(row, 1).is_ok_and(|flag| flag != 0))
             .filter_map(|row| raw::text::<DB>(row, 0).ok().flatten())
             .collect();
+        let (sql, values) = crate::dialect::catalog::indexes(DB::DIALECT, table);
+        let Some(index_rows) = rows::<DB>(conn, sql, values, table).await else {
+            return false;
+        };
+        let facts = TableFacts {
+            not_null: not_null.into(),
+            indexes: indexes::<DB>(&index_rows).into(),
+        };
         if let Ok(mut known) = known(DB::DIALECT).write() {
-            known.insert(table.clone(), not_null.into());
+            known.insert(table.clone(), facts);
         }
     }
     true
+}
+
+/// The rows of one catalog statement, or `None` (logged) when it failed.
+async fn rows<DB: Backend>(
+    conn: &mut DB::Connection,
+    sql: String,
+    values: sea_query::Values,
+    table: &str,
+) -> Option<Vec<DB::Row>> {
+    match DB::fetch_all(conn, sql, values).await {
+        Ok(rows) => Some(rows),
+        Err(error) => {
+            tracing::debug!(%error, table, "setql could not read the catalog");
+            None
+        }
+    }
+}
+
+/// Each index's columns in order, from `(index, position, column)` rows sorted by index and
+/// position; an index is cut at its first expression, which no column ordering matches.
+fn indexes<DB: Backend>(rows: &[DB::Row]) -> Vec<Arc<[String]>> {
+    let mut indexes: Vec<(String, Vec<String>, bool)> = Vec::new();
+    for row in rows {
+        let Ok(Some(index)) = raw::text::<DB>(row, 0) else {
+            continue;
+        };
+        let column = raw::text::<DB>(row, 2).ok().flatten();
+        if indexes.last().is_none_or(|(name, ..)| *name != index) {
+            indexes.push((index, Vec::new(), false));
+        }
+        if let Some((_, columns, cut)) = indexes.last_mut() {
+            match column {
+                Some(column) if !*cut => columns.push(column),
+                _ => *cut = true,
+            }
+        }
+    }
+    indexes
+        .into_iter()
+        .filter(|(_, columns, _)| !columns.is_empty())
+        .map(|(_, columns, _)| columns.into())
+        .collect()
 }

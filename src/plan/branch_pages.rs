@@ -15,29 +15,30 @@
 //! pushed into every branch before this. Intersections and differences keep their plans,
 //! since their first rows need not be among any branch's first rows.
 
+use sea_query::{BinOper, ColumnRef, Expr};
+
 use crate::combine::SetKind;
-use crate::query::node::{Compound, Node, Shape, Sort, SortKey, total_order};
+use crate::query::node::{
+    Compound, Node, Predicate, Select, Shape, Sort, SortKey, Source, total_order,
+};
 use crate::query::shared::Shared;
 
 /// The note a union paged branch by branch carries, for `explain` and the span's plan.
 pub(crate) const PAGED: &str =
     "paged branch by branch: every branch ordered and limited to the rows the page can use";
 
-/// Whether `compound` is an ordered, sliced union whose order can be made total: one to
-/// page branch by branch. Without a key or named columns to break ties, which rows a
-/// branch keeps at its edge would be the engine's choice; the union as written decides it.
+/// Whether `compound` is an ordered, sliced union: one whose page a branch's first rows
+/// can make.
 pub(super) fn applies(compound: &Compound) -> bool {
     compound.op.kind == SetKind::Union
         && !compound.orders.is_empty()
         && compound.slice.limit.is_some_and(|limit| limit > 0)
-        && compound
-            .branches
-            .first()
-            .is_some_and(|first| first.shape().names().is_some() || compound.tie_key().is_some())
 }
 
 /// `compound` (planned, with no filter waiting) paged branch by branch, when it is an
-/// ordered, sliced union whose ordering is total; otherwise `None`.
+/// ordered, sliced union whose ordering can be made total; otherwise `None`. Without a key
+/// or named columns to break ties, which rows a branch keeps at its edge would be the
+/// engine's choice; the union as written decides it.
 pub(super) fn paged(compound: &Compound) -> Option<Node> {
     if !applies(compound) {
         return None;
@@ -46,6 +47,9 @@ pub(super) fn paged(compound: &Compound) -> Option<Node> {
     let window = compound.slice.offset.unwrap_or(0).saturating_add(limit);
     let shape = compound.branches.first()?.shape();
     let key = compound.tie_key();
+    if shape.names().is_none() && key.is_none() {
+        return None;
+    }
     let order = total_order(&compound.orders, &shape, key.as_deref());
     let branches = compound
         .branches
@@ -107,4 +111,137 @@ fn in_branch_terms(order: &[Sort], outer: &Shape, own: &Shape) -> Option<Vec<Sor
             })
         })
         .collect()
+}
+
+/// Whether an index hands every branch of `compound` (as planned: `branches`) its rows in
+/// the order of the union's leading ordering column, from the first row the page needs and
+/// with no row read only to be dropped; filters waiting on the union count as each
+/// branch's. `Some(false)` when the catalog shows a branch it does not, `None` when some
+/// branch's indexes are not known (the catalog was not read, or a branch is no table).
+pub(super) fn served_by_indexes(compound: &Compound, branches: &[Node]) -> Option<bool> {
+    let shape = branches.first()?.shape();
+    let key = compound.tie_key();
+    let order = total_order(&compound.orders, &shape, key.as_deref());
+    served_in(branches, &order, &compound.pending)
+}
+
+/// [`served_by_indexes`] for `order`, in the terms of the branches' output, with `waiting`
+/// filters on the union's rows.
+fn served_in(branches: &[Node], order: &[Sort], waiting: &[Predicate]) -> Option<bool> {
+    let outer = branches.first()?.shape();
+    let mut served = Some(true);
+    for branch in branches {
+        let own = in_branch_terms(order, &outer, &branch.shape())?;
+        let here = match branch {
+            Node::Select(select) => waiting
+                .iter()
+                .map(|predicate| select.resolve_predicate(predicate))
+                .collect::<Option<Vec<_>>>()
+                .and_then(|waiting| select_served(select, &own, &waiting)),
+            Node::Compound(inner) if inner.op.kind == SetKind::Union && waiting.is_empty() => {
+                served_in(&inner.branches, &own, &inner.pending)
+            }
+            _ => None,
+        };
+        served = match (served, here) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        };
+    }
+    served
+}
+
+/// Whether an index of `select`'s table starts with the columns its filters fix by
+/// equality, in any order, and then the leading column of `order`: a seek on those values
+/// reads its rows in that order. A filter that reads the leading column and otherwise only
+/// the order's columns (a range, a keyset cursor's comparison) narrows the seek, dropping at
+/// most rows that tie on the leading column.
+fn select_served(select: &Select, order: &[Sort], waiting: &[Predicate]) -> Option<bool> {
+    let Source::Table(_) = &select.source else {
+        return None;
+    };
+    let indexes = select.indexes.as_ref()?;
+    // The table's columns under the ordering's output names. The leading one must be a
+    // column; a later one the branch computes (a constant label) orders nothing here.
+    let mut columns = Vec::with_capacity(order.len());
+    for (at, sort) in order.iter().enumerate() {
+        let SortKey::Name(name) = &sort.key else {
+            return None;
+        };
+        let column = match select.projection.columns.iter().find(|c| c.name == *name) {
+            Some(output) => match &output.expr {
+                Expr::Column(ColumnRef::Column(column)) => Some(column.1.inner().into_owned()),
+                _ => None,
+            },
+            None if select.projection.whole_source => Some(name.clone()),
+            None => None,
+        };
+        match column {
+            Some(column) => columns.push(column),
+            None if at == 0 => return Some(false),
+            None => {}
+        }
+    }
+    let leading = columns.first()?;
+    let mut fixed: Vec<String> = Vec::new();
+    for filter in select.filters.iter().chain(waiting) {
+        let Some(expr) = filter.plain() else {
+            return Some(false);
+        };
+        if !fixes_or_narrows(expr, &columns, &mut fixed) {
+            return Some(false);
+        }
+    }
+    Some(indexes.iter().any(|index| {
+        index.len() > fixed.len()
+            && index[..fixed.len()].iter().all(|c| fixed.contains(c))
+            && index[fixed.len()] == *leading
+    }))
+}
+
+/// Whether every conjunct of `expr` is `c = value` (noted in `fixed`) or narrows the
+/// ordering (see [`narrows`]).
+fn fixes_or_narrows(expr: &Expr, order: &[String], fixed: &mut Vec<String>) -> bool {
+    match expr {
+        Expr::Binary(left, BinOper::And, right) => {
+            fixes_or_narrows(left, order, fixed) && fixes_or_narrows(right, order, fixed)
+        }
+        Expr::Binary(left, BinOper::Equal, right) => match (&**left, &**right) {
+            (Expr::Column(ColumnRef::Column(name)), Expr::Value(_))
+            | (Expr::Value(_), Expr::Column(ColumnRef::Column(name)))
+                if !order.iter().any(|c| *c == name.1.inner()) =>
+            {
+                let name = name.1.inner().into_owned();
+                if !fixed.contains(&name) {
+                    fixed.push(name);
+                }
+                true
+            }
+            _ => narrows(expr, order),
+        },
+        _ => narrows(expr, order),
+    }
+}
+
+/// Whether `expr` reads the leading column of `order` and no column outside `order`.
+fn narrows(expr: &Expr, order: &[String]) -> bool {
+    fn walk(expr: &Expr, order: &[String], leading: &mut bool) -> bool {
+        match expr {
+            Expr::Column(ColumnRef::Column(name)) => {
+                let name = name.1.inner();
+                *leading |= order.first().is_some_and(|first| *first == name);
+                order.iter().any(|c| *c == name)
+            }
+            Expr::Binary(left, _, right) => {
+                walk(left, order, leading) && walk(right, order, leading)
+            }
+            Expr::Unary(_, inner) => walk(inner, order, leading),
+            Expr::Value(_) | Expr::Constant(_) => true,
+            Expr::Tuple(items) => items.iter().all(|item| walk(item, order, leading)),
+            _ => false,
+        }
+    }
+    let mut leading = false;
+    walk(expr, order, &mut leading) && leading
 }

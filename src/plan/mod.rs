@@ -131,20 +131,29 @@ fn holds_pending(node: &Node) -> bool {
     }
 }
 
-/// An ordered, sliced union in the shape its engine reads fastest; each shape is exact:
+/// An ordered, sliced union in the shape its engine reads fastest (see `Planning`); each
+/// shape is exact:
 /// - paged branch by branch (see `branch_pages`): each branch reads only its first rows, off
 ///   an index that serves the ordering where there is one;
-/// - fused into one SELECT, on an engine that walks an index faster than it pages branches
-///   under a range on the leading ordering column;
-/// - left as a compound ordered outside, on an engine that merges its branches in order.
+/// - fused into one SELECT, when some branch has no index that serves the ordering and the
+///   page needs many of its rows, or on an engine that walks an index faster than it pages
+///   branches under a range on the leading ordering column;
+/// - left as a compound ordered outside, on an engine that merges its branches in order
+///   when an index serves each of them.
 fn ordered_page(compound: &Compound, planning: Planning) -> Node {
     let planned = planned_branches(compound, planning);
     let branches = planned.as_deref().unwrap_or(&compound.branches);
-    if planning.fuses_ranged_pages
-        && let Some(fused) = fuse(compound, branches)
-        && bounds_leading_order(&fused)
-    {
-        return fused;
+    let served = branch_pages::served_by_indexes(compound, branches);
+    if let Some(fused) = fuse(compound, branches) {
+        let window = compound
+            .slice
+            .offset
+            .unwrap_or(0)
+            .saturating_add(compound.slice.limit.unwrap_or(0));
+        let unserved = served == Some(false) && window > planning.unserved_window;
+        if unserved || (planning.fuses_ranged_pages && bounds_leading_order(&fused)) {
+            return fused;
+        }
     }
     let mut settled = compound.clone();
     if let Some(planned) = planned {
@@ -155,7 +164,7 @@ fn ordered_page(compound: &Compound, planning: Planning) -> Node {
     } else {
         settle_planned(pushdown::settle(settled))
     };
-    if planning.merges_ordered_unions {
+    if planning.merges_ordered_unions && served != Some(false) {
         return settled;
     }
     match &settled {
@@ -275,6 +284,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
             .output_key_over_alike(branches.first()?)
             .or_else(|| first.key.clone()),
         not_null: first.not_null.clone(),
+        indexes: first.indexes.clone(),
         notes,
         group: None,
     })))

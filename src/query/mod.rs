@@ -4,7 +4,7 @@ mod chain;
 pub(crate) mod grouping;
 pub(crate) mod key;
 pub(crate) mod node;
-mod nullability;
+pub(crate) mod nullability;
 pub(crate) mod predicate;
 pub(crate) mod shared;
 pub(crate) mod subquery;

@@ -47,6 +47,9 @@ pub struct Select {
     pub(crate) key: Option<Vec<String>>,
     /// Columns declared NOT NULL: of the table, or (over a derived node) of its output.
     pub(crate) not_null: Vec<String>,
+    /// The ordered indexes of the table, as its catalog listed them; `None` when the
+    /// catalog was not read (`to_sql`, `build`, `explain`) or the source is no table.
+    pub(crate) indexes: Option<super::nullability::Indexes>,
     /// What chaining did here that `explain` should tell.
     pub(crate) notes: Vec<Note>,
     /// GROUP BY and the aggregates of a grouped SELECT (always over a derived node).
@@ -306,6 +309,7 @@ impl Select {
             slice: Slice::default(),
             key: None,
             not_null: Vec::new(),
+            indexes: None,
             notes: Vec::new(),
             group: None,
         }

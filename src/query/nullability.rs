@@ -211,22 +211,40 @@ fn is_null(value: &Value) -> bool {
     !value.is_some()
 }
 
-/// What the database's catalog says: the NOT NULL columns of a table, when it was read.
-pub(crate) type Catalog<'k> = &'k dyn Fn(&str) -> Option<std::sync::Arc<[String]>>;
+/// What the database's catalog says of one table.
+#[derive(Debug, Clone)]
+pub(crate) struct TableFacts {
+    /// Its NOT NULL columns.
+    pub(crate) not_null: std::sync::Arc<[String]>,
+    /// The columns of each of its ordered indexes, in order, up to the first expression.
+    pub(crate) indexes: Indexes,
+}
+
+/// The columns of a table's ordered indexes; see [`TableFacts`].
+pub(crate) type Indexes = std::sync::Arc<[std::sync::Arc<[String]>]>;
+
+/// What the catalog says of a table, when it was read.
+pub(crate) type Catalog<'k> = &'k dyn Fn(&str) -> Option<TableFacts>;
 
 impl Node {
     /// This set, with every column the catalog says is NOT NULL declared so, as though the
-    /// caller had declared it; `None` when the catalog adds nothing to what is declared.
+    /// caller had declared it, and its tables' indexes; `None` when the catalog adds nothing
+    /// to what is known.
     /// Derived tables and combinations above such a table learn it too.
     pub(crate) fn with_catalog(&self, catalog: Catalog<'_>) -> Option<Node> {
         crate::recursion::deeper(|| match self {
             Node::Select(select) => {
-                let learnt = match &select.source {
-                    Source::Table(table) => catalog(&table.inner())?
-                        .iter()
-                        .filter(|column| !select.not_null.contains(column))
-                        .cloned()
-                        .collect::<Vec<_>>(),
+                let (learnt, indexes) = match &select.source {
+                    Source::Table(table) => {
+                        let facts = catalog(&table.inner())?;
+                        let learnt = facts
+                            .not_null
+                            .iter()
+                            .filter(|column| !select.not_null.contains(column))
+                            .cloned()
+                            .collect::<Vec<_>>();
+                        (learnt, facts.indexes)
+                    }
                     Source::Derived(inner) => {
                         let inner = inner.with_catalog(catalog)?;
                         let mut select = select.clone();
@@ -249,11 +267,12 @@ impl Node {
                     }
                     Source::Adopted(_) => return None,
                 };
-                if learnt.is_empty() {
+                if learnt.is_empty() && select.indexes.is_some() {
                     return None;
                 }
                 let mut select = select.clone();
                 select.not_null.extend(learnt);
+                select.indexes = Some(indexes);
                 Some(Node::Select(select))
             }
             Node::Compound(compound) => {

@@ -381,6 +381,15 @@ where
         format!("INSERT INTO {table} VALUES {}", rows.join(", ")),
     )
     .await;
+    // Indexes that serve some branches in the order slices use (`a` first), so that every
+    // shape a page of a union takes is exercised: paged, merged and fused.
+    for (name, columns) in [("a", "a"), ("c_a", "c, a")] {
+        crate::common::exec(
+            pool,
+            format!("CREATE INDEX {table}_{name} ON {table} ({columns})"),
+        )
+        .await;
+    }
 }
 
 /// The rows `plan` must return, computed in memory: a multiset, in order when sliced.
