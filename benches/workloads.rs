@@ -72,6 +72,13 @@ impl Settings {
             .is_none_or(|only| only.iter().any(|w| w == workload))
     }
 
+    /// Whether any of W9–W12 and SF1 runs; they share their tables.
+    fn runs_pages(&self) -> bool {
+        ["W9", "W10", "W11", "W12", "SF1"]
+            .iter()
+            .any(|w| self.runs(w))
+    }
+
     /// Whether OS1 and OS2 run (`SETQL_BENCH_ONLY=OS` names both).
     fn runs_object_sets(&self) -> bool {
         ["OS", "OS1", "OS2"].iter().any(|w| self.runs(w))
@@ -118,10 +125,9 @@ enum Answer {
     CountAndRows(u64, Vec<i64>),
 }
 
-/// Prints one RESULT line, or a MISMATCH line and a failure when the strategies disagree.
-/// The ratio compares minimums; the median ratio is printed beside it.
-fn report(workload: &str, engine: &str, timings: &[(&str, Spread, Answer)]) -> bool {
-    let (_, setql, reference) = &timings[0];
+/// Whether every strategy returned setql's answer; a MISMATCH line for each that did not.
+fn report_rows_agree(workload: &str, engine: &str, timings: &[(&str, Spread, Answer)]) -> bool {
+    let (_, _, reference) = &timings[0];
     let mut agree = true;
     for (strategy, _, answer) in timings {
         if answer != reference {
@@ -129,6 +135,14 @@ fn report(workload: &str, engine: &str, timings: &[(&str, Spread, Answer)]) -> b
             agree = false;
         }
     }
+    agree
+}
+
+/// Prints one RESULT line, or a MISMATCH line and a failure when the strategies disagree.
+/// The ratio compares minimums; the median ratio is printed beside it.
+fn report(workload: &str, engine: &str, timings: &[(&str, Spread, Answer)]) -> bool {
+    let (_, setql, _) = &timings[0];
+    let agree = report_rows_agree(workload, engine, timings);
     if std::env::var("SETQL_BENCH_VERBOSE").is_ok() {
         for (strategy, spread, _) in timings {
             println!(
@@ -162,7 +176,9 @@ const ROUNDS_BUDGET: Duration = Duration::from_millis(1_500);
 const MAX_ROUNDS: usize = 400;
 
 // Strategies run in turn within each round, so a noisy moment on a shared machine
-// falls on all of them alike; one warm-up round first, which also sizes the run.
+// falls on all of them alike, and each round starts with the next strategy, so none always
+// runs first (after the previous round's last statement) or last; one warm-up round first,
+// which also sizes the run.
 macro_rules! race {
     ($runs:expr; $($name:literal => $op:expr),+ $(,)?) => {{
         let warm_up = Instant::now();
@@ -174,16 +190,21 @@ macro_rules! race {
         let names = [$($name),+];
         let mut samples: Vec<Vec<Duration>> = names.iter().map(|_| Vec::new()).collect();
         let mut answers: Vec<Option<Answer>> = names.iter().map(|_| None).collect();
-        for _ in 0..rounds {
-            let mut strategy = 0;
-            $(
-                let start = Instant::now();
-                let answer = $op.await;
-                samples[strategy].push(start.elapsed());
-                answers[strategy] = Some(answer);
-                strategy += 1;
-            )+
-            let _ = strategy;
+        for round in 0..rounds {
+            for turn in 0..names.len() {
+                let strategy = (round + turn) % names.len();
+                let mut index = 0;
+                $(
+                    if index == strategy {
+                        let start = Instant::now();
+                        let answer = $op.await;
+                        samples[strategy].push(start.elapsed());
+                        answers[strategy] = Some(answer);
+                    }
+                    index += 1;
+                )+
+                let _ = index;
+            }
         }
         names
             .into_iter()
@@ -193,6 +214,10 @@ macro_rules! race {
             .collect::<Vec<_>>()
     }};
 }
+
+// After `race!`, which its macro uses.
+#[path = "workloads/pages.rs"]
+mod pages;
 
 /// Runs the workloads on one engine. A macro, so the body compiles for each sqlx database.
 macro_rules! workloads {
@@ -497,6 +522,9 @@ macro_rules! server {
                     agree &= object_sets::workloads(&pool, $engine, $settings.quick).await;
                 }
                 agree &= workloads!(&pool, $db, $engine, $settings);
+                if $settings.runs_pages() {
+                    agree &= pages::pages!(&pool, $db, $engine, $settings);
+                }
                 sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE IF EXISTS {TABLE}")))
                     .execute(&pool)
                     .await
@@ -525,6 +553,9 @@ async fn main() {
         agree &= object_sets::workloads(&sqlite, "sqlite", settings.quick).await;
     }
     agree &= workloads!(&sqlite, sqlx::Sqlite, "sqlite", &settings);
+    if settings.runs_pages() {
+        agree &= pages::pages!(&sqlite, sqlx::Sqlite, "sqlite", &settings);
+    }
 
     #[cfg(feature = "postgres")]
     {
