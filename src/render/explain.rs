@@ -10,7 +10,7 @@ use crate::combine::pushdown::{PUSHED_INTO_EVERY, PUSHED_INTO_FIRST, PUSHED_RENA
 use crate::dialect::{Capabilities, Support};
 use crate::error::Result;
 use crate::plan::FUSED;
-use crate::query::node::{Node, Note, Select, Source};
+use crate::query::node::{Node, Note, Select, Sort, SortKey, Source};
 
 /// Describes `node` as it will run on the server `capabilities` describes.
 pub(crate) fn explain(node: &Node, capabilities: &Capabilities) -> Result<String> {
@@ -54,6 +54,7 @@ fn describe_here(node: &Node, capabilities: &Capabilities, depth: usize, plan: &
             };
             let _ = writeln!(plan, "{indent}select from {source}{traits}");
             notes(&select.notes, &indent, plan);
+            nulls_clauses(&select.orders, &select.non_null_readable(), capabilities, &indent, plan);
             if let Source::Derived(inner) = &select.source {
                 describe(inner, capabilities, depth + 1, plan);
             }
@@ -70,10 +71,44 @@ fn describe_here(node: &Node, capabilities: &Capabilities, depth: usize, plan: &
                 compound.branches.len()
             );
             notes(&compound.notes, &indent, plan);
+            nulls_clauses(&compound.orders, &compound.non_null_columns(), capabilities, &indent, plan);
             for branch in &compound.branches {
                 describe(branch, capabilities, depth + 1, plan);
             }
         }
+    }
+}
+
+/// A line for each ordering term that carries a NULLS clause: on PostgreSQL, a term on a
+/// column that may hold NULL says where NULLs go, so that every engine returns one order,
+/// and only an index declared in that order serves it. A column known to hold no NULL (a
+/// key, `not_null`, or, when the set runs, the catalog's NOT NULL) carries none.
+fn nulls_clauses(
+    orders: &[Sort],
+    non_null: &[String],
+    capabilities: &Capabilities,
+    indent: &str,
+    plan: &mut String,
+) {
+    if capabilities.dialect() != crate::Dialect::Postgres {
+        return;
+    }
+    for sort in orders {
+        let SortKey::Name(name) = &sort.key else {
+            continue;
+        };
+        if non_null.contains(name) {
+            continue;
+        }
+        let (direction, nulls) = match sort.order {
+            sea_query::Order::Desc => ("DESC", "NULLS LAST"),
+            _ => ("ASC", "NULLS FIRST"),
+        };
+        let _ = writeln!(
+            plan,
+            "{indent}- ordered by {name} {direction} {nulls}: {name} may hold NULL; an index on \
+             ({name} {direction} {nulls}) serves it, a plain one does not"
+        );
     }
 }
 

@@ -183,3 +183,23 @@ fn the_plan_note_tells_the_planners_decisions_in_one_line() {
         "filter reads a set (intersection of 2)"
     );
 }
+
+#[test]
+fn explain_says_which_terms_carry_a_nulls_clause() {
+    let ranked = QuerySet::table("events")
+        .primary_key("id")
+        .not_null(["created"])
+        .order_by("rank", Order::Desc)
+        .order_by("created", Order::Desc)
+        .limit(5);
+    let plan = ranked.explain(Dialect::Postgres).unwrap();
+    assert!(
+        plan.contains("- ordered by rank DESC NULLS LAST: rank may hold NULL; an index on (rank DESC NULLS LAST) serves it"),
+        "{plan}"
+    );
+    assert!(!plan.contains("ordered by created"), "{plan}");
+    assert!(plan.ends_with(r#"ORDER BY "rank" DESC NULLS LAST, "created" DESC, "id" DESC LIMIT 5
+"#), "{plan}");
+    // The other engines put NULLs there without a clause.
+    assert!(!ranked.explain(Dialect::MySql).unwrap().contains("NULLS"));
+}
