@@ -69,4 +69,4 @@ pub(crate) mod failure;
 mod planning;
 
 pub use capabilities::{Capabilities, SetOperation, Support};
-pub(crate) use planning::Planning;
+pub(crate) use planning::{Planning, SMALL_TABLE, Shape as PlannedShape};

@@ -7,7 +7,7 @@
 //! | | SQLite | PostgreSQL | MySQL / MariaDB |
 //! |---|---|---|---|
 //! | an ordered, sliced union whose branches an index serves in order | left as a compound ordered outside: the engine merges branches read in order | paged branch by branch | paged branch by branch, or fused into one `OR` under a range on its leading ordering column |
-//! | … that fuses, with a branch no index serves | fused | paged up to 1,000 rows a branch, fused beyond | the same |
+//! | … of one table, with a branch no index serves | fused | fused on a small table; paged up to 1,000 rows a branch, fused beyond | as written on a small table; fused |
 //!
 //! Whether an index serves a branch is known once setql has read the table's indexes from
 //! the catalog, on the first execution; `to_sql`, `build` and `explain`, which read no
@@ -32,15 +32,41 @@ pub(crate) struct Planning {
     /// the range's edge in about 1 ms. Without the range, paging wins (0.6 ms against
     /// 137 ms for the `OR`, W10 a).
     pub(crate) fuses_ranged_pages: bool,
-    /// Up to how many rows a branch may need (offset + limit) for a union that fuses to be
-    /// paged, or merged, even though no index hands some branch its rows in order, so that
-    /// the branch is read whole and sorted. Beyond it the union is fused, and one SELECT
-    /// walks an index on the ordering, filtering as it goes. Measured at 200,000 rows: the
-    /// first page of W1 paged took 0.82 ms on PostgreSQL against 1.14 ms fused (MariaDB: the
-    /// same), while W3's page 500 took 22 ms paged against 6 ms fused (MariaDB: 31 against
-    /// 20). SQLite's merge sorts each unserved branch whole: W1 took 0.91 ms against 0.77
-    /// fused, so there it is 0.
-    pub(crate) unserved_window: u64,
+    /// How a union of one table that fuses is read when no index hands some branch its rows
+    /// in the page's order, so that the branch is read whole and sorted, or an index on the
+    /// ordering is walked and filtered.
+    pub(crate) unserved: Unserved,
+}
+
+/// See [`Planning::unserved`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unserved {
+    /// Up to how many rows a branch may need (offset + limit) for the union to be paged
+    /// rather than fused. Measured at 200,000 rows: the first page of W1 paged took 0.82 ms
+    /// on PostgreSQL against 1.14 ms fused, while W3's page 500 took 22 ms paged against 6 ms
+    /// fused (MariaDB: 31 against 20). SQLite's merge sorts each such branch whole (W1: 0.91
+    /// ms against 0.77 fused), and MariaDB walks the ordering's index to a first page faster
+    /// than it pages (W1: 2.2 ms against 2.6): 0 for both.
+    pub(crate) paged_up_to: u64,
+    /// The shape for a table the engine estimates at most [`SMALL_TABLE`] rows, when it
+    /// differs. At 20,000 rows W1 fused took 0.29 ms on PostgreSQL against 0.39 ms paged;
+    /// MariaDB walked the `(status, score)` index for 1.85 ms, fused or paged, where the
+    /// union as written, each branch read by its filter's index and the few rows sorted,
+    /// took 0.48 ms.
+    pub(crate) small: Option<Shape>,
+}
+
+/// Where the table sizes of [`Unserved::small`] end: between the 20,000 and 200,000 rows
+/// measured, on the side where a stale estimate costs least.
+pub(crate) const SMALL_TABLE: u64 = 50_000;
+
+/// A shape an ordered, sliced union can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// One SELECT.
+    Fused,
+    /// The union as written, ordered and sliced outside.
+    Written,
 }
 
 impl Planning {
@@ -49,7 +75,10 @@ impl Planning {
     pub(crate) const PAGED: Planning = Planning {
         merges_ordered_unions: false,
         fuses_ranged_pages: false,
-        unserved_window: 1_000,
+        unserved: Unserved {
+            paged_up_to: 1_000,
+            small: None,
+        },
     };
 }
 
@@ -59,12 +88,25 @@ impl Dialect {
         match self {
             Dialect::Sqlite => Planning {
                 merges_ordered_unions: true,
-                unserved_window: 0,
+                unserved: Unserved {
+                    paged_up_to: 0,
+                    small: None,
+                },
                 ..Planning::PAGED
             },
-            Dialect::Postgres => Planning::PAGED,
+            Dialect::Postgres => Planning {
+                unserved: Unserved {
+                    paged_up_to: 1_000,
+                    small: Some(Shape::Fused),
+                },
+                ..Planning::PAGED
+            },
             Dialect::MySql => Planning {
                 fuses_ranged_pages: true,
+                unserved: Unserved {
+                    paged_up_to: 0,
+                    small: Some(Shape::Written),
+                },
                 ..Planning::PAGED
             },
         }

@@ -6,19 +6,21 @@
 //! engine's range scans usable), and can identify the rows a write changes. A caller may
 //! declare such columns (`primary_key`, `not_null`). The indexes tell the planner whether an
 //! index hands a union's branch its rows in the page's order (see `plan`). setql reads both
-//! from the catalog the first time it runs a set over a table, on the same connection, and
-//! keeps them for the life of the process, per engine and table name. After that, running a
-//! set over the table costs a lookup in memory.
+//! from the catalog the first time it runs a set over a table, on the same connection, with
+//! the table's estimated size, and keeps them per engine and table name for ten minutes,
+//! after which the next set over the table reads them again. In between, running a set over
+//! the table costs a lookup in memory.
 //!
 //! The one assumption: within a process, a table name on one engine names tables with the
-//! same NOT NULL columns and indexes. A process that reaches two databases whose tables of one name
-//! differ there, or that makes a column nullable or changes indexes while it runs, calls
-//! [`forget_catalog`].
+//! same NOT NULL columns and indexes. A process that reaches two databases whose tables of
+//! one name differ there, or that makes a column nullable and cannot wait ten minutes for
+//! setql to notice, calls [`forget_catalog`].
 //! `to_sql`, `build` and `explain` use declarations only, so they read the same in every
 //! process.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
+use std::time::{Duration, Instant};
 
 use sqlx::Connection as _;
 
@@ -28,8 +30,12 @@ use crate::Dialect;
 use crate::query::node::Node;
 use crate::query::nullability::TableFacts;
 
-/// What the catalog said of each table.
-type Known = HashMap<String, TableFacts>;
+/// What the catalog said of each table, and when.
+type Known = HashMap<String, (TableFacts, Instant)>;
+
+/// How long what the catalog said is trusted before it is read again: a table's size, and
+/// which indexes it has, change while a process runs.
+const FRESH_FOR: Duration = Duration::from_secs(600);
 
 /// What the catalogs said, one map per engine, so that a lookup by name allocates nothing.
 static NOT_NULL: LazyLock<[RwLock<Known>; 3]> = LazyLock::new(Default::default);
@@ -60,15 +66,17 @@ pub(crate) fn applied(node: &Node, dialect: Dialect) -> (Option<Node>, Vec<Strin
         return (None, Vec::new());
     };
     let unknown = std::cell::RefCell::new(Vec::new());
+    // What is known is used even when it is due to be read again, which happens before
+    // the statement is rendered a second time and sent.
     let lookup = |table: &str| {
-        let columns = known.get(table).cloned();
-        if columns.is_none() {
+        let entry = known.get(table);
+        if entry.is_none_or(|(_, read)| read.elapsed() > FRESH_FOR) {
             let mut unknown = unknown.borrow_mut();
             if !unknown.iter().any(|seen: &String| seen == table) {
                 unknown.push(table.to_owned());
             }
         }
-        columns
+        entry.map(|(facts, _)| facts.clone())
     };
     let learnt = node.with_catalog(&lookup);
     (learnt, unknown.into_inner())
@@ -114,9 +122,13 @@ async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> bool 
         let facts = TableFacts {
             not_null: not_null.into(),
             indexes: indexes::<DB>(&index_rows).into(),
+            rows: columns
+                .first()
+                .and_then(|row| raw::int::<DB>(row, 2).ok())
+                .and_then(|rows| u64::try_from(rows).ok()),
         };
         if let Ok(mut known) = known(DB::DIALECT).write() {
-            known.insert(table.clone(), facts);
+            known.insert(table.clone(), (facts, Instant::now()));
         }
     }
     true

@@ -161,7 +161,7 @@ fn select_served(select: &Select, order: &[Sort], waiting: &[Predicate]) -> Opti
     let Source::Table(_) = &select.source else {
         return None;
     };
-    let indexes = select.indexes.as_ref()?;
+    let indexes = &select.facts.as_ref()?.indexes;
     // The table's columns under the ordering's output names. The leading one must be a
     // column; a later one the branch computes (a constant label) orders nothing here.
     let mut columns = Vec::with_capacity(order.len());
@@ -244,4 +244,17 @@ fn narrows(expr: &Expr, order: &[String]) -> bool {
     }
     let mut leading = false;
     walk(expr, order, &mut leading) && leading
+}
+
+/// The largest of the estimated sizes of the tables `branches` read, when the catalog gave
+/// one for each.
+pub(super) fn estimated_rows(branches: &[Node]) -> Option<u64> {
+    branches.iter().try_fold(0_u64, |largest, branch| {
+        let rows = match branch {
+            Node::Select(select) => select.facts.as_ref()?.rows?,
+            Node::Compound(inner) => estimated_rows(&inner.branches)?,
+            Node::Empty | Node::Invalid(_) => return Some(largest),
+        };
+        Some(largest.max(rows))
+    })
 }

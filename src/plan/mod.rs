@@ -21,7 +21,7 @@ mod tests;
 use sea_query::{Expr, ExprTrait};
 
 use crate::combine::{SetKind, pushdown};
-use crate::dialect::Planning;
+use crate::dialect::{PlannedShape, Planning, SMALL_TABLE};
 use crate::query::node::{Compound, Node, Predicate, Select, SortKey, Source};
 use crate::query::shared::Shared;
 
@@ -136,21 +136,29 @@ fn holds_pending(node: &Node) -> bool {
 /// - paged branch by branch (see `branch_pages`): each branch reads only its first rows, off
 ///   an index that serves the ordering where there is one;
 /// - fused into one SELECT, when some branch has no index that serves the ordering and the
-///   page needs many of its rows, or on an engine that walks an index faster than it pages
-///   branches under a range on the leading ordering column;
+///   engine reads one SELECT faster (see `Unserved`), or on an engine that walks an index
+///   faster than it pages branches under a range on the leading ordering column;
 /// - left as a compound ordered outside, on an engine that merges its branches in order
-///   when an index serves each of them.
+///   when an index serves each of them, or that reads a small table's branches whole
+///   faster than it walks an index.
 fn ordered_page(compound: &Compound, planning: Planning) -> Node {
     let planned = planned_branches(compound, planning);
     let branches = planned.as_deref().unwrap_or(&compound.branches);
     let served = branch_pages::served_by_indexes(compound, branches);
+    let small = served == Some(false)
+        && branch_pages::estimated_rows(branches).is_some_and(|rows| rows <= SMALL_TABLE);
+    let small = if small { planning.unserved.small } else { None };
     if let Some(fused) = fuse(compound, branches) {
         let window = compound
             .slice
             .offset
             .unwrap_or(0)
             .saturating_add(compound.slice.limit.unwrap_or(0));
-        let unserved = served == Some(false) && window > planning.unserved_window;
+        let unserved = served == Some(false)
+            && match small {
+                Some(shape) => shape == PlannedShape::Fused,
+                None => window > planning.unserved.paged_up_to,
+            };
         if unserved || (planning.fuses_ranged_pages && bounds_leading_order(&fused)) {
             return fused;
         }
@@ -164,7 +172,9 @@ fn ordered_page(compound: &Compound, planning: Planning) -> Node {
     } else {
         settle_planned(pushdown::settle(settled))
     };
-    if planning.merges_ordered_unions && served != Some(false) {
+    let written = small == Some(PlannedShape::Written)
+        || (planning.merges_ordered_unions && served != Some(false));
+    if written {
         return settled;
     }
     match &settled {
@@ -284,7 +294,7 @@ fn fuse(compound: &Compound, branches: &[Node]) -> Option<Node> {
             .output_key_over_alike(branches.first()?)
             .or_else(|| first.key.clone()),
         not_null: first.not_null.clone(),
-        indexes: first.indexes.clone(),
+        facts: first.facts.clone(),
         notes,
         group: None,
     })))

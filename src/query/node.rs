@@ -47,9 +47,9 @@ pub struct Select {
     pub(crate) key: Option<Vec<String>>,
     /// Columns declared NOT NULL: of the table, or (over a derived node) of its output.
     pub(crate) not_null: Vec<String>,
-    /// The ordered indexes of the table, as its catalog listed them; `None` when the
-    /// catalog was not read (`to_sql`, `build`, `explain`) or the source is no table.
-    pub(crate) indexes: Option<super::nullability::Indexes>,
+    /// What the table's catalog said (its indexes, its size); `None` when the catalog was
+    /// not read (`to_sql`, `build`, `explain`) or the source is no table.
+    pub(crate) facts: Option<super::nullability::TableFacts>,
     /// What chaining did here that `explain` should tell.
     pub(crate) notes: Vec<Note>,
     /// GROUP BY and the aggregates of a grouped SELECT (always over a derived node).
@@ -309,7 +309,7 @@ impl Select {
             slice: Slice::default(),
             key: None,
             not_null: Vec::new(),
-            indexes: None,
+            facts: None,
             notes: Vec::new(),
             group: None,
         }

@@ -218,6 +218,9 @@ pub(crate) struct TableFacts {
     pub(crate) not_null: std::sync::Arc<[String]>,
     /// The columns of each of its ordered indexes, in order, up to the first expression.
     pub(crate) indexes: Indexes,
+    /// About how many rows it holds, by the engine's statistics; `None` when they have
+    /// none (a PostgreSQL table never analyzed, SQLite).
+    pub(crate) rows: Option<u64>,
 }
 
 /// The columns of a table's ordered indexes; see [`TableFacts`].
@@ -228,13 +231,13 @@ pub(crate) type Catalog<'k> = &'k dyn Fn(&str) -> Option<TableFacts>;
 
 impl Node {
     /// This set, with every column the catalog says is NOT NULL declared so, as though the
-    /// caller had declared it, and its tables' indexes; `None` when the catalog adds nothing
+    /// caller had declared it, and what else it says of its tables; `None` when it adds nothing
     /// to what is known.
     /// Derived tables and combinations above such a table learn it too.
     pub(crate) fn with_catalog(&self, catalog: Catalog<'_>) -> Option<Node> {
         crate::recursion::deeper(|| match self {
             Node::Select(select) => {
-                let (learnt, indexes) = match &select.source {
+                let (learnt, facts) = match &select.source {
                     Source::Table(table) => {
                         let facts = catalog(&table.inner())?;
                         let learnt = facts
@@ -243,7 +246,7 @@ impl Node {
                             .filter(|column| !select.not_null.contains(column))
                             .cloned()
                             .collect::<Vec<_>>();
-                        (learnt, facts.indexes)
+                        (learnt, facts)
                     }
                     Source::Derived(inner) => {
                         let inner = inner.with_catalog(catalog)?;
@@ -267,12 +270,12 @@ impl Node {
                     }
                     Source::Adopted(_) => return None,
                 };
-                if learnt.is_empty() && select.indexes.is_some() {
+                if learnt.is_empty() && select.facts.is_some() {
                     return None;
                 }
                 let mut select = select.clone();
                 select.not_null.extend(learnt);
-                select.indexes = Some(indexes);
+                select.facts = Some(facts);
                 Some(Node::Select(select))
             }
             Node::Compound(compound) => {

@@ -54,7 +54,13 @@ fn describe_here(node: &Node, capabilities: &Capabilities, depth: usize, plan: &
             };
             let _ = writeln!(plan, "{indent}select from {source}{traits}");
             notes(&select.notes, &indent, plan);
-            nulls_clauses(&select.orders, &select.non_null_readable(), capabilities, &indent, plan);
+            nulls_clauses(
+                &select.orders,
+                &select.non_null_readable(),
+                capabilities,
+                &indent,
+                plan,
+            );
             if let Source::Derived(inner) = &select.source {
                 describe(inner, capabilities, depth + 1, plan);
             }
@@ -71,7 +77,13 @@ fn describe_here(node: &Node, capabilities: &Capabilities, depth: usize, plan: &
                 compound.branches.len()
             );
             notes(&compound.notes, &indent, plan);
-            nulls_clauses(&compound.orders, &compound.non_null_columns(), capabilities, &indent, plan);
+            nulls_clauses(
+                &compound.orders,
+                &compound.non_null_columns(),
+                capabilities,
+                &indent,
+                plan,
+            );
             for branch in &compound.branches {
                 describe(branch, capabilities, depth + 1, plan);
             }

@@ -198,8 +198,13 @@ fn explain_says_which_terms_carry_a_nulls_clause() {
         "{plan}"
     );
     assert!(!plan.contains("ordered by created"), "{plan}");
-    assert!(plan.ends_with(r#"ORDER BY "rank" DESC NULLS LAST, "created" DESC, "id" DESC LIMIT 5
-"#), "{plan}");
+    assert!(
+        plan.ends_with(
+            r#"ORDER BY "rank" DESC NULLS LAST, "created" DESC, "id" DESC LIMIT 5
+"#
+        ),
+        "{plan}"
+    );
     // The other engines put NULLs there without a clause.
     assert!(!ranked.explain(Dialect::MySql).unwrap().contains("NULLS"));
 }
