@@ -127,7 +127,8 @@ engines!(
             }
             Engine::Postgres | Engine::MySql => {
                 assert_eq!(sent.matches(r#"ORDER BY "created" DESC, "id" DESC LIMIT 8)"#).count(), 2, "{engine:?}: {sent}");
-                assert!(sent.contains(") ORDER BY \"created\" DESC, \"id\" DESC LIMIT 5 OFFSET "), "{engine:?}: {sent}");
+                // The page's own LIMIT and OFFSET stay bound (see `render::writer`).
+                assert!(sent.contains(") ORDER BY \"created\" DESC, \"id\" DESC LIMIT ") && sent.contains(" OFFSET "), "{engine:?}: {sent}");
             }
         }
         assert!(!sent.contains("NULLS"), "{engine:?}: {sent}");

@@ -426,8 +426,7 @@ impl Kind {
             narrow(&mut select);
             let mut conn = executor.acquire().await?;
             self.store.check_exact::<DB>(&mut conn).await?;
-            let rows =
-                raw::rows::<DB>(&mut conn, statements::build(&select, DB::DIALECT, false)).await?;
+            let rows = raw::rows::<DB>(&mut conn, statements::build(&select, DB::DIALECT)).await?;
             rows.iter()
                 .map(|row| ObjectSet::from_row::<DB>(self.clone(), row))
                 .collect()

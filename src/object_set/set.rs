@@ -203,7 +203,7 @@ impl ObjectSet {
                 .from_table(Alias::new(&self.kind.store.tables.sets))
                 .and_where(Expr::col(Alias::new("id")).eq(self.id))
                 .to_owned();
-            raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT, false)).await?;
+            raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT)).await?;
             transaction::commit(tx).await?;
             Ok(())
         })

@@ -263,8 +263,7 @@ impl Source {
                 .from(Alias::new(&kind.table))
                 .and_where(Expr::col(Alias::new(&kind.key)).is_in(chunk.iter().copied()))
                 .to_owned();
-            let rows =
-                raw::rows::<DB>(conn, statements::build(&select, DB::DIALECT, false)).await?;
+            let rows = raw::rows::<DB>(conn, statements::build(&select, DB::DIALECT)).await?;
             let row = rows.first().ok_or(Error::NotFound)?;
             found += transaction::count(raw::int::<DB>(row, 0)?);
         }
@@ -343,7 +342,7 @@ where
         .and_where(Expr::col((member, Alias::new("set_id"))).eq(set_id))
         .and_where(Expr::exists(row).not())
         .to_owned();
-    let rows = raw::rows::<DB>(conn, statements::build(&select, DB::DIALECT, false)).await?;
+    let rows = raw::rows::<DB>(conn, statements::build(&select, DB::DIALECT)).await?;
     let row = rows.first().ok_or(Error::NotFound)?;
     Ok(transaction::count(raw::int::<DB>(row, 0)?))
 }

@@ -89,7 +89,7 @@ where
         .to_owned();
     // Only the engine's "no such table" or "no such column" makes the kind unknown; any other
     // failure (a permission, a lock timeout, a pooler's error) is passed on with its code.
-    match raw::rows::<DB>(conn, statements::build(&probe, DB::DIALECT, false)).await {
+    match raw::rows::<DB>(conn, statements::build(&probe, DB::DIALECT)).await {
         Ok(_) => Ok(()),
         Err(error) => match error.into_undefined_object() {
             Ok(source) => Err(Error::UnknownKind {
@@ -122,7 +122,7 @@ where
         .value(Alias::new("modified"), now)
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
-    raw::run::<DB>(conn, statements::build(&update, DB::DIALECT, false)).await?;
+    raw::run::<DB>(conn, statements::build(&update, DB::DIALECT)).await?;
     Ok(())
 }
 

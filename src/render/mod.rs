@@ -56,7 +56,7 @@ impl Statement {
     }
 
     pub(crate) fn build(&self, dialect: Dialect) -> (String, Values) {
-        crate::recursion::written(|| writer::build(&self.select(), dialect, self.all_markers()))
+        crate::recursion::written(|| writer::build(&self.select(), dialect))
     }
 
     pub(crate) fn is_empty(&self) -> bool {

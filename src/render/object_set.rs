@@ -90,7 +90,7 @@ pub(crate) fn inexact_columns(tables: &Tables, dialect: Dialect) -> Option<(Stri
         .and_where(Expr::col(Alias::new("COLUMN_NAME")).is_in(columns))
         .and_where(Expr::col(Alias::new("DATA_TYPE")).ne("varbinary"))
         .to_owned();
-    Some(build(&select, dialect, false))
+    Some(build(&select, dialect))
 }
 
 /// The statement that converts an older store's text columns to exact ones, keeping their
@@ -290,7 +290,7 @@ pub(crate) fn insert_members(
             dialect,
             operation: "filling an object set from a set of ids",
         })?;
-    Ok(build(&insert, dialect, renderer.all_markers))
+    Ok(build(&insert, dialect))
 }
 
 /// `SELECT count FROM sets WHERE id = ? AND kind = ? AND owner_key = ?`, holding the row
@@ -311,7 +311,7 @@ pub(crate) fn lock_set(
         .and_where(Expr::col(Alias::new("owner_key")).eq(owner_key))
         .lock(LockType::Update)
         .to_owned();
-    build(&select, dialect, false)
+    build(&select, dialect)
 }
 
 /// The insert of a set's row, returning its id where the engine can (`RETURNING`); on
@@ -321,7 +321,7 @@ pub(crate) fn insert_set(mut insert: InsertStatement, dialect: Dialect) -> (Stri
     if returning {
         insert.returning_col(Alias::new("id"));
     }
-    let (sql, values) = build(&insert, dialect, false);
+    let (sql, values) = build(&insert, dialect);
     (sql, values, returning)
 }
 
@@ -342,12 +342,8 @@ pub(crate) fn write_transaction(dialect: Dialect) -> (Option<&'static str>, Opti
 }
 
 /// Any engine-neutral statement an object set sends, with placeholders.
-pub(crate) fn build(
-    statement: &impl QueryStatementWriter,
-    dialect: Dialect,
-    all_markers: bool,
-) -> (String, Values) {
-    super::writer::build_statement(statement, dialect, all_markers)
+pub(crate) fn build(statement: &impl QueryStatementWriter, dialect: Dialect) -> (String, Values) {
+    super::writer::build_statement(statement, dialect)
 }
 
 /// `SELECT <columns> FROM sets WHERE …`: for reading set rows.

@@ -208,3 +208,27 @@ fn explain_says_which_terms_carry_a_nulls_clause() {
     // The other engines put NULLs there without a clause.
     assert!(!ranked.explain(Dialect::MySql).unwrap().contains("NULLS"));
 }
+
+#[test]
+fn a_first_page_writes_its_limit_in_and_a_deep_page_binds_both() {
+    let newest = QuerySet::table("t")
+        .primary_key("id")
+        .filter(Expr::col("kind").eq(3))
+        .order_by("id", Order::Desc);
+    let (sql, values) = newest.clone().limit(20).build(Dialect::Postgres).unwrap();
+    assert_eq!(
+        sql,
+        r#"SELECT * FROM "t" WHERE "kind" = $1 ORDER BY "id" DESC LIMIT 20"#
+    );
+    assert_eq!(values.0.len(), 1);
+    let (sql, values) = newest
+        .offset(40)
+        .limit(20)
+        .build(Dialect::Postgres)
+        .unwrap();
+    assert_eq!(
+        sql,
+        r#"SELECT * FROM "t" WHERE "kind" = $1 ORDER BY "id" DESC LIMIT $2 OFFSET $3"#
+    );
+    assert_eq!(values.0.len(), 3);
+}

@@ -87,14 +87,12 @@ impl WriteStatement {
     /// construction.
     pub(crate) fn build(&self, dialect: Dialect) -> Option<(String, Values)> {
         match self {
-            WriteStatement::Update {
-                statement,
-                all_markers,
-            } => Some(writer::build_statement(&**statement, dialect, *all_markers)),
-            WriteStatement::Delete {
-                statement,
-                all_markers,
-            } => Some(writer::build_statement(&**statement, dialect, *all_markers)),
+            WriteStatement::Update { statement, .. } => {
+                Some(writer::build_statement(&**statement, dialect))
+            }
+            WriteStatement::Delete { statement, .. } => {
+                Some(writer::build_statement(&**statement, dialect))
+            }
             WriteStatement::Empty => None,
         }
     }

@@ -43,47 +43,46 @@ pub(super) fn statement_to_string(
             Dialect::MySql => statement.to_string(MysqlQueryBuilder),
         };
     }
-    let mut writer = AllWriter::new(String::new());
-    match dialect {
-        Dialect::Sqlite => statement.build_collect_into(SqliteQueryBuilder, &mut writer),
-        Dialect::Postgres => statement.build_collect_into(PostgresQueryBuilder, &mut writer),
-        Dialect::MySql => statement.build_collect_into(MysqlQueryBuilder, &mut writer),
+    // The writer keeps a builder of its own, for a LIMIT value it writes later.
+    fn with<S: QueryStatementWriter, B: QueryBuilder>(statement: &S, builder: B, own: B) -> String {
+        let mut writer = AllWriter::new(String::new(), own);
+        statement.build_collect_into(builder, &mut writer);
+        writer.finish()
     }
-    writer.finish()
+    match dialect {
+        Dialect::Sqlite => with(statement, SqliteQueryBuilder, SqliteQueryBuilder),
+        Dialect::Postgres => with(statement, PostgresQueryBuilder, PostgresQueryBuilder),
+        Dialect::MySql => with(statement, MysqlQueryBuilder, MysqlQueryBuilder),
+    }
 }
 
 /// The SQL of `statement` for `dialect` with placeholders, and the values to bind.
-pub(super) fn build(
-    statement: &SelectStatement,
-    dialect: Dialect,
-    markers: bool,
-) -> (String, Values) {
-    build_statement(statement, dialect, markers)
+pub(super) fn build(statement: &SelectStatement, dialect: Dialect) -> (String, Values) {
+    build_statement(statement, dialect)
 }
 
 /// [`build`] for any statement.
 pub(super) fn build_statement<S: QueryStatementWriter>(
     statement: &S,
     dialect: Dialect,
-    markers: bool,
 ) -> (String, Values) {
     fn with<S: QueryStatementWriter, B: QueryBuilder>(
         statement: &S,
         builder: B,
-        _markers: bool,
+        own: B,
     ) -> (String, Values) {
         let (placeholder, numbered) = builder.placeholder();
-        let mut writer = AllWriter::new(SqlWriterValues::new(placeholder, numbered));
+        let mut writer = AllWriter::new(SqlWriterValues::new(placeholder, numbered), own);
         statement.build_collect_into(builder, &mut writer);
         writer.finish().into_parts()
     }
     match dialect {
         Dialect::Sqlite => {
-            let (sql, values) = with(statement, SqliteQueryBuilder, markers);
+            let (sql, values) = with(statement, SqliteQueryBuilder, SqliteQueryBuilder);
             (strict_identifiers(&sql), values)
         }
-        Dialect::Postgres => with(statement, PostgresQueryBuilder, markers),
-        Dialect::MySql => with(statement, MysqlQueryBuilder, markers),
+        Dialect::Postgres => with(statement, PostgresQueryBuilder, PostgresQueryBuilder),
+        Dialect::MySql => with(statement, MysqlQueryBuilder, MysqlQueryBuilder),
     }
 }
 
@@ -159,16 +158,42 @@ enum Seen {
     Slice(&'static str),
 }
 
-struct AllWriter<W> {
+struct AllWriter<W, B> {
     inner: W,
     seen: Seen,
+    /// A LIMIT's value, held until the writer knows whether an OFFSET follows.
+    limit: Option<Value>,
+    builder: B,
 }
 
-impl<W: SqlWriter> AllWriter<W> {
-    fn new(inner: W) -> Self {
+impl<W: SqlWriter, B: QueryBuilder> AllWriter<W, B> {
+    fn new(inner: W, builder: B) -> Self {
         AllWriter {
             inner,
             seen: Seen::Nothing,
+            limit: None,
+            builder,
+        }
+    }
+
+    /// Writes a held LIMIT: bound when an OFFSET follows, written in otherwise.
+    ///
+    /// A first page's LIMIT is written in: PostgreSQL's cached generic plan for `LIMIT $n`
+    /// cannot count on a small page, and chose a parallel scan and sort (W9). A deep page
+    /// keeps both bound: written in, its generic plan could count on a small window, trust
+    /// its filters' default selectivities and walk an index they match far less of (W3:
+    /// median 56 ms against 6 ms).
+    fn release_limit(&mut self, offset_follows: bool) -> fmt::Result {
+        let Some(limit) = self.limit.take() else {
+            return Ok(());
+        };
+        self.inner.write_str(" LIMIT ")?;
+        match slice_count(&limit) {
+            Some(count) if !offset_follows => write!(self.inner.as_writer(), "{count}"),
+            _ => {
+                self.inner.push_param(limit, &self.builder);
+                Ok(())
+            }
         }
     }
 
@@ -186,12 +211,16 @@ impl<W: SqlWriter> AllWriter<W> {
 
     fn finish(mut self) -> W {
         let _ = self.release();
+        let _ = self.release_limit(false);
         self.inner
     }
 }
 
-impl<W: SqlWriter> fmt::Write for AllWriter<W> {
+impl<W: SqlWriter, B: QueryBuilder> fmt::Write for AllWriter<W, B> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        if self.limit.is_some() && !s.is_empty() {
+            self.release_limit(s == " OFFSET ")?;
+        }
         match (self.seen, s) {
             (Seen::Nothing, " INTERSECT (" | " EXCEPT (") => {
                 self.seen = Seen::Operator(if s == " INTERSECT (" {
@@ -212,11 +241,7 @@ impl<W: SqlWriter> fmt::Write for AllWriter<W> {
                 self.seen = Seen::Marker;
             }
             (Seen::Marker, ", ") => self.seen = Seen::Nothing,
-            // A LIMIT is written in: PostgreSQL's cached generic plan for `LIMIT $n` cannot
-            // count on a small page and chose a parallel scan and sort for a first page
-            // (W9). An OFFSET stays bound: with it written in, the generic plan of a deep
-            // page counted on its filters' default selectivities, walked an index they
-            // matched far less of, and took 9x the custom plan (W3).
+            // Held until the writer knows whether an OFFSET follows; see `release_limit`.
             (Seen::Nothing, " LIMIT ") => self.seen = Seen::Slice(" LIMIT "),
             _ => {
                 // Not a marked member: what was held back goes out unchanged.
@@ -228,21 +253,20 @@ impl<W: SqlWriter> fmt::Write for AllWriter<W> {
     }
 }
 
-impl<W: SqlWriter> fmt::Display for AllWriter<W> {
+impl<W: SqlWriter, B> fmt::Display for AllWriter<W, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.inner.to_string(), f)
     }
 }
 
-impl<W: SqlWriter> SqlWriter for AllWriter<W> {
+impl<W: SqlWriter, B: QueryBuilder> SqlWriter for AllWriter<W, B> {
     fn push_param<T: QueryBuilder>(&mut self, value: Value, query_builder: &T) {
-        if let Seen::Slice(clause) = self.seen
-            && let Some(count) = slice_count(&value)
-        {
+        if self.seen == Seen::Slice(" LIMIT ") && slice_count(&value).is_some() {
             self.seen = Seen::Nothing;
-            let _ = write!(self.inner.as_writer(), "{clause}{count}");
+            self.limit = Some(value);
             return;
         }
+        let _ = self.release_limit(false);
         let _ = self.flush_plain();
         self.inner.push_param(value, query_builder);
     }
@@ -263,7 +287,7 @@ fn slice_count(value: &Value) -> Option<u64> {
     }
 }
 
-impl<W: SqlWriter> AllWriter<W> {
+impl<W: SqlWriter, B: QueryBuilder> AllWriter<W, B> {
     /// A parameter interrupts any pattern: what was held back is written as it was.
     fn flush_plain(&mut self) -> fmt::Result {
         fmt::Write::write_str(self, "")
