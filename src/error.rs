@@ -382,6 +382,32 @@ pub enum Error {
         driver: sqlx::Error,
     },
 
+    /// The server or the transaction takes no writes, and the statement writes: a
+    /// PostgreSQL hot standby or a `READ ONLY` transaction (SQLSTATE 25006), a MySQL or
+    /// MariaDB server in `--read-only` mode (1290) or a read-only transaction (1792), a
+    /// read-only SQLite database. Send writes to the primary.
+    #[error("the server takes no writes (a replica or a read-only transaction){}{}",
+        code.as_ref().map(|code| format!(" (code {code})")).unwrap_or_default(),
+        sql.as_ref().map(|sql| format!("; sql: {sql}")).unwrap_or_default())]
+    ReadOnly {
+        /// The SQL that was sent, when the failure came from a statement.
+        sql: Option<String>,
+        /// The engine's code, as for [`Error::Query`].
+        code: Option<String>,
+        /// The driver's error.
+        driver: sqlx::Error,
+    },
+
+    /// A replica had not applied a [`WritePosition`](crate::WritePosition) within the time
+    /// given to [`wait`](crate::WritePosition::wait).
+    #[error("the replica had not applied the primary's position {position} after {waited:?}")]
+    ReplicaBehind {
+        /// The position waited for.
+        position: String,
+        /// How long it was waited for.
+        waited: std::time::Duration,
+    },
+
     /// No connection could be made or kept: the pool timed out or was closed, the network,
     /// TLS or the wire protocol failed, the server refused the login or the database, or it
     /// ended the connection. The statement itself may be fine, so retrying can succeed.
@@ -453,6 +479,11 @@ impl Error {
         match meaning {
             Failure::Connection => Error::Connection { sql, source },
             Failure::Retryable => Error::Retryable {
+                sql,
+                code,
+                driver: source,
+            },
+            Failure::ReadOnly => Error::ReadOnly {
                 sql,
                 code,
                 driver: source,

@@ -74,9 +74,12 @@ mod render;
 mod set_field;
 
 pub use combine::{DelayedDifference, DelayedIntersection, DelayedUnion};
-pub use dialect::{Capabilities, Dialect, SetOperation, Support};
+pub use dialect::{Capabilities, Dialect, Server, SetOperation, Support};
 pub use error::{Error, Result};
-pub use execute::{Backend, Execute, Executor, Fetchable, OnServer, Scalar, forget_catalog};
+pub use execute::{
+    Backend, Execute, Executor, Fetchable, OnServer, PreparedStatements, Retry, Scalar,
+    WritePosition, forget_catalog, prepared_statements, use_prepared_statements,
+};
 pub use paginate::{Cursor, KeysetPage, Page};
 pub use query::{Aggregate, GroupBy, IntoPredicate, QueryChain, QuerySet};
 pub use set_field::{CommaSet, SetMember, set_add, set_contains, set_len, set_remove};

@@ -42,6 +42,7 @@ engines!(page_runs_inside_a_transaction, |pool, engine| {
     let insert =
         format!("INSERT INTO {t} (id, num, other_num) VALUES (101, 100, 0), (102, 101, 0)");
     sqlx::query(sqlx::AssertSqlSafe(insert))
+        .persistent(false)
         .execute(&mut *tx)
         .await
         .unwrap();

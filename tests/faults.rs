@@ -32,6 +32,7 @@ macro_rules! killed_stream {
         exec(pool, format!($fill, t = t, rows = ROWS)).await;
         let mut conn = pool.acquire().await.unwrap();
         let id: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe($backend_id))
+            .persistent(false)
             .fetch_one(&mut *conn)
             .await
             .unwrap();
@@ -47,6 +48,7 @@ macro_rules! killed_stream {
                         if read == 1_000 {
                             let kill = format!($kill, id = id);
                             sqlx::query(sqlx::AssertSqlSafe(kill))
+                                .persistent(false)
                                 .execute(pool)
                                 .await
                                 .unwrap();
@@ -115,6 +117,7 @@ engines!(
         let mut tx = pool.begin().await.unwrap();
         let insert = format!("INSERT INTO {t} (id, num, other_num) VALUES (100, 100, 100)");
         sqlx::query(sqlx::AssertSqlSafe(insert))
+            .persistent(false)
             .execute(&mut *tx)
             .await
             .unwrap();

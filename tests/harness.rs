@@ -15,10 +15,14 @@ engines!(
             Engine::MySql => "CAST(SUM(num) AS SIGNED)",
         };
         let sql = format!("SELECT COUNT(*), {sum} FROM {table}");
+        // In a transaction, unnamed: as it must be behind CI's pgbouncer (transaction mode).
+        let mut tx = pool.begin().await.unwrap();
         let (count, total): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_one(pool)
+            .persistent(false)
+            .fetch_one(&mut *tx)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         assert_eq!((count, total), (10, 45), "{}", engine.name());
     }
 );
@@ -28,13 +32,16 @@ engines!(
     numbers_fixture_columns,
     |pool, engine| {
         let table = numbers(pool).await;
+        let mut tx = pool.begin().await.unwrap();
         let rows: Vec<(i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT CAST(id AS {t}), CAST(num AS {t}), CAST(other_num AS {t}) FROM {table} ORDER BY id",
             t = if engine == Engine::MySql { "SIGNED" } else { "BIGINT" },
         )))
-        .fetch_all(pool)
+        .persistent(false)
+        .fetch_all(&mut *tx)
         .await
         .unwrap();
+        tx.commit().await.unwrap();
         let expected: Vec<(i64, i64, i64)> = (0..=9).map(|n| (n + 1, n, 10 - n)).collect();
         assert_eq!(rows, expected, "{}", engine.name());
     }
@@ -75,10 +82,13 @@ engines!(
                  WHERE table_schema = DATABASE() AND table_name = '{table}'"
             ),
         };
+        let mut tx = pool.begin().await.unwrap();
         let left: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(pool)
+            .persistent(false)
+            .fetch_one(&mut *tx)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         // In-memory SQLite is never cleaned up: the database goes with its pool.
         let expected = i64::from(engine == Engine::Sqlite);
         assert_eq!(left, expected, "{}: {table}", engine.name());

@@ -106,12 +106,16 @@ engines!(
             } else {
                 insert
             };
+            // In a transaction, as it must be behind CI's pgbouncer (transaction mode).
+            let mut tx = pool.begin().await.unwrap();
             if sqlx::query(sqlx::AssertSqlSafe(insert))
+                .persistent(false)
                 .bind(value.as_str())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .is_ok()
             {
+                tx.commit().await.unwrap();
                 stored.push((id, value));
             } else {
                 assert!(

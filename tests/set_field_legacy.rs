@@ -49,11 +49,19 @@ engines!(
         let texts = texts(48);
         let table = || QuerySet::table(t.clone()).primary_key("id");
         for (id, text) in (1_i64..).zip(&texts) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO {t} (id, tags) VALUES ({id}, {})", if engine == Engine::Postgres { "$1" } else { "?" })))
+            let insert = format!(
+                "INSERT INTO {t} (id, tags) VALUES ({id}, {})",
+                if engine == Engine::Postgres { "$1" } else { "?" }
+            );
+            // In a transaction, as it must be behind CI's pgbouncer (transaction mode).
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(insert))
+                .persistent(false)
                 .bind(text.clone())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .unwrap();
+            tx.commit().await.unwrap();
         }
         let lengths: Vec<(i64, i64)> = table()
             .columns(["id"])

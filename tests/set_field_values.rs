@@ -46,14 +46,18 @@ engines!(
             (3, Some([10, 2].into_iter().collect())),
             (4, None),
         ];
+        // In a transaction, unnamed: as it must be behind CI's pgbouncer (transaction mode).
+        let mut tx = pool.begin().await.unwrap();
         for (id, ids) in &stored {
             sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
+                .persistent(false)
                 .bind(id)
                 .bind(ids)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .unwrap();
         }
+        tx.commit().await.unwrap();
         let table = || QuerySet::table(t.clone()).primary_key("id");
         let read: Vec<Numbers> = table()
             .order_by("id", Order::Asc)
@@ -140,7 +144,7 @@ engines!(
         let comma: CommaSet<String> = ["co,mma".to_owned(), "contained".to_owned()].into();
         // `try_bind` hands back setql's error; `bind` gives it to sqlx as text, reported when the
         // statement would run, before it is sent.
-        let mut query = sqlx::query::<Db>(sqlx::AssertSqlSafe(insert.clone()));
+        let mut query = sqlx::query::<Db>(sqlx::AssertSqlSafe(insert.clone())).persistent(false);
         query.try_bind(50).unwrap();
         let refused = query.try_bind(&comma).unwrap_err();
         assert!(
@@ -148,6 +152,7 @@ engines!(
             "{engine:?}: {refused:?}"
         );
         let refused = sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
+            .persistent(false)
             .bind(51)
             .bind(&comma)
             .execute(pool)
@@ -160,7 +165,7 @@ engines!(
         let empty: CommaSet<String> = [String::new()].into();
         let too_many: CommaSet<String, 3> = ["a", "b", "c", "d"].map(str::to_owned).into();
         let too_long: CommaSet<String, 5, 8> = ["abcd", "efgh"].map(str::to_owned).into();
-        let mut query = sqlx::query::<Db>(sqlx::AssertSqlSafe(insert.clone()));
+        let mut query = sqlx::query::<Db>(sqlx::AssertSqlSafe(insert.clone())).persistent(false);
         query.try_bind(52).unwrap();
         let errors = [
             query.try_bind(&empty).unwrap_err(),

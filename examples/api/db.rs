@@ -122,9 +122,10 @@ impl Pool {
         Ok(())
     }
 
-    /// Runs an `INSERT`, `UPDATE` or `DELETE` with its values bound, and returns the number
-    /// of rows it changed.
-    pub(crate) async fn execute(&self, statement: &impl SqlxBinder) -> sqlx::Result<u64> {
+    /// Runs an `INSERT`, `UPDATE` or `DELETE` with its values bound, in a transaction that
+    /// runs again if the database gives it up for another (`setql::Retry`), and returns the
+    /// number of rows it changed.
+    pub(crate) async fn execute(&self, statement: &impl SqlxBinder) -> setql::Result<u64> {
         let (sql, values) = match self {
             Pool::Sqlite(_) => statement.build_sqlx(SqliteQueryBuilder),
             #[cfg(feature = "postgres")]
@@ -132,11 +133,21 @@ impl Pool {
             #[cfg(feature = "mysql")]
             Pool::MySql(_) => statement.build_sqlx(MysqlQueryBuilder),
         };
+        // Named statements unless setql was told a transaction pooler is in front.
+        let named = setql::prepared_statements() == setql::PreparedStatements::Named;
         let done = with_pool!(self, |pool| {
-            sqlx::query_with(AssertSqlSafe(sql), values)
-                .execute(pool)
+            setql::Retry::default()
+                .transaction(pool, |tx| {
+                    let (sql, values) = (sql.clone(), values.clone());
+                    Box::pin(async move {
+                        let done = sqlx::query_with(AssertSqlSafe(sql), values)
+                            .persistent(named)
+                            .execute(&mut **tx)
+                            .await?;
+                        Ok(done.rows_affected())
+                    })
+                })
                 .await?
-                .rows_affected()
         });
         Ok(done)
     }

@@ -182,7 +182,7 @@ pub(crate) async fn create(pool: &Pool, tables: &Tables) -> sqlx::Result<()> {
 }
 
 /// Fills the tables with the fixed history: 6 posts by 4 authors and 13 comments.
-pub(crate) async fn fill(pool: &Pool, tables: &Tables) -> sqlx::Result<()> {
+pub(crate) async fn fill(pool: &Pool, tables: &Tables) -> setql::Result<()> {
     insert_posts(pool, tables, &POSTS).await?;
     insert_comments(pool, tables, &COMMENTS).await
 }
@@ -192,7 +192,7 @@ pub(crate) async fn insert_posts(
     pool: &Pool,
     tables: &Tables,
     posts: &[Post<'_>],
-) -> sqlx::Result<()> {
+) -> setql::Result<()> {
     if posts.is_empty() {
         return Ok(());
     }
@@ -217,7 +217,7 @@ pub(crate) async fn insert_comments(
     pool: &Pool,
     tables: &Tables,
     comments: &[Comment<'_>],
-) -> sqlx::Result<()> {
+) -> setql::Result<()> {
     if comments.is_empty() {
         return Ok(());
     }

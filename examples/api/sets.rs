@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use setql::Retry;
 use setql::object_set::{Kind, ObjectSet, ObjectSetStore};
 use setql::prelude::*;
 use setql::sqlx::{self, Executor};
@@ -241,26 +242,34 @@ async fn delete(
 }
 
 /// Saves `source` as `name`, then applies `operations`, all in one transaction: a request
-/// whose operation fails saves nothing.
+/// whose operation fails saves nothing. A transaction the database gives up for another
+/// (a deadlock, a Galera certification failure) runs again, as `Retry` allows.
 async fn saved<DB>(
     pool: &sqlx::Pool<DB>,
     kind: &Kind,
     name: &str,
-    source: impl setql::object_set::MemberSource,
+    source: impl setql::object_set::MemberSource + Clone + Sync,
     operations: &[Operation],
 ) -> Result<ObjectSet, ApiError>
 where
     DB: setql::Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let mut tx = pool.begin().await.map_err(setql::Error::from)?;
-    let mut set = kind.create(&mut tx, name, source).await?;
-    run(&mut tx, kind, &mut set, operations).await?;
-    tx.commit().await.map_err(setql::Error::from)?;
+    let set = Retry::default()
+        .transaction(pool, |tx| {
+            // The work may run more than once: each try takes its own copy of the source.
+            let source = source.clone();
+            Box::pin(async move {
+                let mut set = kind.create(&mut *tx, name, source).await?;
+                run(tx, kind, &mut set, operations).await?;
+                Ok(set)
+            })
+        })
+        .await?;
     Ok(set)
 }
 
-/// Applies `operations` to set `id` in order, in one transaction.
+/// Applies `operations` to set `id` in order, in one transaction, run again as `saved` is.
 async fn applied<DB>(
     pool: &sqlx::Pool<DB>,
     kind: &Kind,
@@ -271,10 +280,15 @@ where
     DB: setql::Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let mut tx = pool.begin().await.map_err(setql::Error::from)?;
-    let mut set = kind.load(&mut tx, id).await?;
-    run(&mut tx, kind, &mut set, operations).await?;
-    tx.commit().await.map_err(setql::Error::from)?;
+    let set = Retry::default()
+        .transaction(pool, |tx| {
+            Box::pin(async move {
+                let mut set = kind.load(&mut *tx, id).await?;
+                run(tx, kind, &mut set, operations).await?;
+                Ok(set)
+            })
+        })
+        .await?;
     Ok(set)
 }
 
@@ -284,7 +298,7 @@ async fn run<DB>(
     kind: &Kind,
     set: &mut ObjectSet,
     operations: &[Operation],
-) -> Result<(), ApiError>
+) -> setql::Result<()>
 where
     DB: setql::Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -309,18 +323,17 @@ async fn step<DB>(
     set: &mut ObjectSet,
     op: Op,
     other: impl setql::object_set::MemberSource,
-) -> Result<u64, ApiError>
+) -> setql::Result<u64>
 where
     DB: setql::Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    let changed = match op {
+    match op {
         Op::Or => set.union_with(&mut *tx, other).await,
         Op::And => set.intersect_with(&mut *tx, other).await,
         Op::Xor => set.symmetric_difference_with(&mut *tx, other).await,
         Op::Sub => set.difference_with(&mut *tx, other).await,
-    };
-    Ok(changed?)
+    }
 }
 
 /// The store of saved sets next to the feed's tables.

@@ -104,6 +104,7 @@ impl fmt::Display for Support {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
     dialect: Dialect,
+    server: Server,
     server_version: Option<String>,
     native_intersect_except: bool,
     native_all: bool,
@@ -117,6 +118,11 @@ impl Capabilities {
     pub fn new(dialect: Dialect) -> Self {
         Capabilities {
             dialect,
+            server: match dialect {
+                Dialect::Sqlite => Server::Sqlite,
+                Dialect::Postgres => Server::Postgres,
+                Dialect::MySql => Server::MySql,
+            },
             server_version: None,
             native_intersect_except: true,
             native_all: dialect != Dialect::Sqlite,
@@ -126,10 +132,14 @@ impl Capabilities {
     }
 
     /// Adapts to the server that reported `version` (e.g. `SELECT VERSION()` on MySQL,
-    /// `10.11.6-MariaDB` or `8.0.30`). Other dialects keep their defaults.
+    /// `10.11.6-MariaDB` or `8.0.30`), and names it ([`server`](Self::server)):
+    /// TiDB (`8.0.11-TiDB-v7.5.0`) and Vitess (`8.0.30-Vitess`) by their MySQL version
+    /// strings, CockroachDB and YugabyteDB (`PostgreSQL 11.2-YB-2.20.0.0-b0`) by
+    /// PostgreSQL's `version()`.
     #[must_use]
     pub fn with_server_version(mut self, version: &str) -> Self {
         self.server_version = Some(version.to_owned());
+        self.server = Server::named(self.dialect, version);
         if self.dialect != Dialect::MySql {
             return self;
         }
@@ -149,7 +159,19 @@ impl Capabilities {
             number(parts.next()),
         );
         let at_least = |v: (u32, u32, u32)| triple >= v;
-        if version.to_ascii_lowercase().contains("mariadb") {
+        if self.server == Server::TiDb {
+            // TiDB reports MySQL 8.0.11 whatever its release; it has INTERSECT and EXCEPT
+            // (since 5.0) and window functions, but neither `ALL` form.
+            self.native_intersect_except = true;
+            self.native_all = false;
+            self.window_functions = true;
+        } else if self.server == Server::Vitess {
+            // vtgate plans no `ROW_NUMBER() OVER` across shards, so the `ALL` forms have no
+            // emulation; INTERSECT and EXCEPT follow the MySQL version it reports.
+            self.native_intersect_except = at_least((8, 0, 31));
+            self.native_all = false;
+            self.window_functions = false;
+        } else if self.server == Server::MariaDb {
             self.native_intersect_except = at_least((10, 3, 0));
             self.native_all = at_least((10, 5, 0));
             self.window_functions = at_least((10, 2, 0));
@@ -184,6 +206,14 @@ impl Capabilities {
     #[must_use]
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// Which server these capabilities describe: the dialect's own until
+    /// [`with_server_version`](Self::with_server_version) or `detect` names another that
+    /// speaks it.
+    #[must_use]
+    pub fn server(&self) -> Server {
+        self.server
     }
 
     /// The server version these capabilities were read from, if any.
@@ -222,5 +252,102 @@ impl Capabilities {
                 reason: "the server has no window functions (MySQL 8.0 or MariaDB 10.2 needed)",
             }
         }
+    }
+}
+
+/// A server that speaks one of setql's dialects, as its version string names it.
+///
+/// The README's "Distributed engines" section says what setql does on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Server {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL, or a server that names itself as it (Citus, an extension, does).
+    Postgres,
+    /// CockroachDB, which speaks PostgreSQL's protocol.
+    CockroachDb,
+    /// YugabyteDB's YSQL, which speaks PostgreSQL's protocol.
+    YugabyteDb,
+    /// MySQL, or a server that names itself as it.
+    MySql,
+    /// MariaDB, Galera clusters included.
+    MariaDb,
+    /// TiDB, which speaks MySQL's protocol.
+    TiDb,
+    /// Vitess's vtgate, which speaks MySQL's protocol.
+    Vitess,
+}
+
+impl Server {
+    fn named(dialect: Dialect, version: &str) -> Server {
+        let version = version.to_ascii_lowercase();
+        match dialect {
+            Dialect::Sqlite => Server::Sqlite,
+            Dialect::Postgres if version.contains("cockroachdb") => Server::CockroachDb,
+            Dialect::Postgres if version.contains("-yb-") => Server::YugabyteDb,
+            Dialect::Postgres => Server::Postgres,
+            Dialect::MySql if version.contains("-tidb-") => Server::TiDb,
+            Dialect::MySql if version.contains("vitess") => Server::Vitess,
+            Dialect::MySql if version.contains("mariadb") => Server::MariaDb,
+            Dialect::MySql => Server::MySql,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(dialect: Dialect, version: &str) -> Capabilities {
+        Capabilities::new(dialect).with_server_version(version)
+    }
+
+    #[test]
+    fn distributed_servers_are_named_by_their_version_strings() {
+        let tidb = of(Dialect::MySql, "8.0.11-TiDB-v7.5.0");
+        assert_eq!(tidb.server(), Server::TiDb);
+        // TiDB's MySQL number is old, but it has INTERSECT; `ALL` is emulated.
+        assert_eq!(tidb.support(SetOperation::Intersect), Support::Native);
+        assert!(matches!(
+            tidb.support(SetOperation::IntersectAll),
+            Support::EmulatedByRowNumber { .. }
+        ));
+        let vitess = of(Dialect::MySql, "8.0.30-Vitess");
+        assert_eq!(vitess.server(), Server::Vitess);
+        assert!(matches!(
+            vitess.support(SetOperation::ExceptAll),
+            Support::Unsupported { .. }
+        ));
+        assert_eq!(
+            of(Dialect::MySql, "10.11.19-MariaDB-0+deb12u1").server(),
+            Server::MariaDb
+        );
+        assert_eq!(of(Dialect::MySql, "8.4.3").server(), Server::MySql);
+        assert_eq!(
+            of(
+                Dialect::Postgres,
+                "CockroachDB CCL v24.2.4 (x86_64-pc-linux-gnu)"
+            )
+            .server(),
+            Server::CockroachDb
+        );
+        assert_eq!(
+            of(
+                Dialect::Postgres,
+                "PostgreSQL 11.2-YB-2.20.0.0-b0 on x86_64-pc-linux-gnu"
+            )
+            .server(),
+            Server::YugabyteDb
+        );
+        assert_eq!(
+            of(
+                Dialect::Postgres,
+                "PostgreSQL 15.19 (Debian 15.19-0+deb12u1)"
+            )
+            .server(),
+            Server::Postgres
+        );
+        assert_eq!(Capabilities::new(Dialect::Sqlite).server(), Server::Sqlite);
     }
 }

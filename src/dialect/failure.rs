@@ -6,7 +6,12 @@
 //! |---|---|---|---|
 //! | connection | any FATAL; class 08 (not 08P01 at ERROR), class 28, 3D000, 57P01–57P03 | 1045, 1049, 1053, 1927, 2002, 2003, 2006, 2013 | CANTOPEN (14) |
 //! | retryable | 40001 (also CockroachDB's "restart transaction"), 40P01, 55P03 | 1213 (also Galera's certification failures), 1205; TiDB's 8002, 8022, 8028, 9007 | BUSY (5), LOCKED (6) |
+//! | read-only (a replica, or a read-only transaction) | 25006 | 1290, 1792 | READONLY (8) |
 //! | undefined table or column | 42P01, 42703 | 1146, 1054 | "no such table", "no such column" |
+//!
+//! MariaDB Galera's 1047 ("WSREP has not yet prepared node for application use"), from a
+//! node outside the primary component, counts as a connection failure: that node cannot
+//! serve, and another one can.
 
 /// What a failed statement or connection means to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +21,9 @@ pub(crate) enum Failure {
     /// The engine gave up on the statement or transaction because of another one; running
     /// the transaction again can succeed.
     Retryable,
+    /// The server or the transaction takes no writes: a hot standby, a server in
+    /// read-only mode, a `READ ONLY` transaction.
+    ReadOnly,
     /// A table or column the statement names does not exist.
     Undefined,
     /// Anything else: the statement itself is at fault.
@@ -68,6 +76,7 @@ fn postgres(code: &str, fatal: bool) -> Failure {
         // Serialization failure (CockroachDB and YugabyteDB use it for their restarts too),
         // deadlock, lock not available (NOWAIT, lock_timeout).
         "40001" | "40P01" | "55P03" => Failure::Retryable,
+        "25006" => Failure::ReadOnly,
         "42P01" | "42703" => Failure::Undefined,
         _ => Failure::Other,
     }
@@ -77,10 +86,13 @@ fn mysql(number: u32) -> Failure {
     match number {
         // Access denied, unknown database, shutdown, connection killed, and the client's own
         // cannot-connect and lost-connection errors.
-        1045 | 1049 | 1053 | 1927 | 2002 | 2003 | 2006 | 2013 => Failure::Connection,
+        // Galera's node outside the primary component.
+        1045 | 1047 | 1049 | 1053 | 1927 | 2002 | 2003 | 2006 | 2013 => Failure::Connection,
         // Deadlock (and Galera's certification failures and brute-force aborts, which
         // report it), lock wait timeout; TiDB's write conflicts and transaction retries.
         1213 | 1205 | 8002 | 8022 | 8028 | 9007 => Failure::Retryable,
+        // `--read-only` (a replica), a `READ ONLY` transaction.
+        1290 | 1792 => Failure::ReadOnly,
         1146 | 1054 => Failure::Undefined,
         _ => Failure::Other,
     }
@@ -89,11 +101,13 @@ fn mysql(number: u32) -> Failure {
 fn sqlite(code: &str, message: &str) -> Failure {
     const BUSY: i64 = 5;
     const LOCKED: i64 = 6;
+    const READONLY: i64 = 8;
     const CANTOPEN: i64 = 14;
     let primary = code.parse::<i64>().ok().map(|code| code & 0xff);
     match primary {
         Some(CANTOPEN) => Failure::Connection,
         Some(BUSY | LOCKED) => Failure::Retryable,
+        Some(READONLY) => Failure::ReadOnly,
         // SQLite reports both as a plain SQLITE_ERROR, so only its words tell.
         _ if message.starts_with("no such table") || message.starts_with("no such column") => {
             Failure::Undefined
@@ -162,6 +176,12 @@ mod tests {
         assert_eq!(postgres("42601", true), Failure::Connection);
         assert_eq!(mysql(1213), Failure::Retryable);
         assert_eq!(mysql(1205), Failure::Retryable);
+        assert_eq!(mysql(1290), Failure::ReadOnly);
+        assert_eq!(mysql(1792), Failure::ReadOnly);
+        assert_eq!(mysql(1047), Failure::Connection);
+        assert_eq!(postgres("25006", false), Failure::ReadOnly);
+        assert_eq!(sqlite("8", ""), Failure::ReadOnly);
+        assert_eq!(sqlite("1032", ""), Failure::ReadOnly);
         assert_eq!(mysql(1054), Failure::Undefined);
         assert_eq!(mysql(2013), Failure::Connection);
         assert_eq!(mysql(1062), Failure::Other);

@@ -41,9 +41,25 @@ impl Dialect {
     pub fn version_query(self) -> &'static str {
         match self {
             Dialect::Sqlite => "SELECT sqlite_version()",
-            Dialect::Postgres => "SHOW server_version",
+            // `version()`, not `server_version`: CockroachDB reports a PostgreSQL number there
+            // and names itself only here.
+            Dialect::Postgres => "SELECT version()",
             Dialect::MySql => "SELECT VERSION()",
         }
+    }
+
+    /// Whether an unnamed statement must run inside a transaction to reach the server
+    /// connection it was parsed on, behind a pooler in transaction mode.
+    ///
+    /// sqlx sends an unnamed PostgreSQL statement in two exchanges, each ending in a Sync:
+    /// Parse and Describe, then Bind and Execute. Outside a transaction the server is idle
+    /// after the first, so pgbouncer may hand the second to another server connection,
+    /// which answers 26000 "unnamed prepared statement does not exist" or 08P01 "bind
+    /// message supplies 3 parameters, but prepared statement \"\" requires 1" (seen on
+    /// CI's pgbouncer 1.18). Inside a transaction the pooler keeps the connection.
+    /// MySQL's and SQLite's drivers send theirs in one exchange.
+    pub(crate) fn unnamed_statements_need_a_transaction(self) -> bool {
+        self == Dialect::Postgres
     }
 
     /// The lowercase name used in messages.
@@ -67,6 +83,8 @@ mod capabilities;
 pub(crate) mod catalog;
 pub(crate) mod failure;
 mod planning;
+mod replication;
 
-pub use capabilities::{Capabilities, SetOperation, Support};
+pub use capabilities::{Capabilities, Server, SetOperation, Support};
 pub(crate) use planning::{Planning, SMALL_TABLE, Shape as PlannedShape};
+pub(crate) use replication::Replication;

@@ -130,7 +130,15 @@ macro_rules! backend {
                 sql: String,
                 values: Values,
             ) -> BoxFuture<'_, Result<Vec<Self::Row>, sqlx::Error>> {
-                Box::pin(query(sql, values).fetch_all(conn))
+                Box::pin(async move {
+                    if in_own_transaction($dialect, conn) {
+                        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                        let rows = query(sql, values).fetch_all(&mut *tx).await?;
+                        tx.commit().await?;
+                        return Ok(rows);
+                    }
+                    query(sql, values).fetch_all(conn).await
+                })
             }
 
             fn fetch(
@@ -138,7 +146,19 @@ macro_rules! backend {
                 sql: String,
                 values: Values,
             ) -> BoxStream<'_, Result<Self::Row, sqlx::Error>> {
-                query(sql, values).fetch(conn)
+                if !in_own_transaction($dialect, conn) {
+                    return query(sql, values).fetch(conn);
+                }
+                Box::pin(async_stream::try_stream! {
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    {
+                        let mut rows = query(sql, values).fetch(&mut *tx);
+                        while let Some(row) = futures::StreamExt::next(&mut rows).await {
+                            yield row?;
+                        }
+                    }
+                    tx.commit().await?;
+                })
             }
 
             fn execute(
@@ -146,7 +166,15 @@ macro_rules! backend {
                 sql: String,
                 values: Values,
             ) -> BoxFuture<'_, Result<Self::QueryResult, sqlx::Error>> {
-                Box::pin(query(sql, values).execute(conn))
+                Box::pin(async move {
+                    if in_own_transaction($dialect, conn) {
+                        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                        let done = query(sql, values).execute(&mut *tx).await?;
+                        tx.commit().await?;
+                        return Ok(done);
+                    }
+                    query(sql, values).execute(conn).await
+                })
             }
 
             fn execute_plain(
@@ -192,14 +220,26 @@ macro_rules! backend {
     };
 }
 
+/// Whether a statement on `conn` runs in a transaction of its own: unnamed statements on an
+/// engine whose driver sends them in two exchanges, outside a transaction (see
+/// `Dialect::unnamed_statements_need_a_transaction`). A single statement outside a
+/// transaction commits by itself anyway, so wrapping it changes nothing it does.
+fn in_own_transaction<C: sqlx::Connection>(dialect: Dialect, conn: &C) -> bool {
+    dialect.unnamed_statements_need_a_transaction()
+        && super::prepared::prepared_statements() == super::prepared::PreparedStatements::Unnamed
+        && !conn.is_in_transaction()
+}
+
 /// `sql` with `values` bound for `DB`, as sqlx sends it.
 fn query<DB>(sql: String, values: Values) -> sqlx::query::Query<'static, DB, Bound<DB>>
 where
-    DB: Database,
+    DB: Database + sqlx::database::HasStatementCache,
     sea_query_sqlx::SqlxValues: IntoArguments<DB>,
 {
     let arguments = Bound(sea_query_sqlx::SqlxValues(values).into_arguments());
-    sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments)
+    let named =
+        super::prepared::prepared_statements() == super::prepared::PreparedStatements::Named;
+    sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments).persistent(named)
 }
 
 backend!(

@@ -27,6 +27,7 @@ use sqlx::Connection as _;
 use super::backend::Backend;
 use super::raw;
 use crate::Dialect;
+use crate::error::{Error, Result};
 use crate::query::node::Node;
 use crate::query::nullability::TableFacts;
 
@@ -83,30 +84,54 @@ pub(crate) fn applied(node: &Node, dialect: Dialect) -> (Option<Node>, Vec<Strin
 }
 
 /// Asks the catalog about `tables` on `conn`, and keeps what it says. A table the catalog
-/// does not know is asked about again next time; a failure to ask is only logged: the set
-/// then runs on what was declared.
-pub(crate) async fn learn<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) {
+/// does not know is asked about again next time; a failure to ask is only logged, and the
+/// set then runs on what was declared.
+///
+/// # Errors
+/// A failure that leaves no transaction or no connection to run the set in: a conflict
+/// ([`Error::Retryable`]: the engine rolled the whole transaction back, savepoints and all,
+/// as Galera does when it aborts a transaction for another node's) or a lost connection.
+/// Swallowed, it would come back as a misleading error of the next statement ("SAVEPOINT
+/// does not exist"), and a retry loop would not know to run the transaction again.
+pub(crate) async fn learn<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> Result<()> {
     // Inside the caller's transaction, a failed statement would abort it on PostgreSQL, so
     // the catalog is read inside a savepoint there, which a failure only rolls back to.
     if conn.is_in_transaction() {
-        if let Ok(mut savepoint) = conn.begin().await
-            && ask::<DB>(&mut savepoint, tables).await
-        {
-            let _ = savepoint.commit().await;
-        }
-        return;
+        let mut savepoint = match conn.begin().await {
+            Ok(savepoint) => savepoint,
+            Err(error) => return fatal(error.into()),
+        };
+        return match ask::<DB>(&mut savepoint, tables).await {
+            Ok(()) => savepoint.commit().await.map_err(Error::from).or_else(fatal),
+            Err(error) => {
+                fatal(error)?;
+                savepoint
+                    .rollback()
+                    .await
+                    .map_err(Error::from)
+                    .or_else(fatal)
+            }
+        };
     }
-    ask::<DB>(conn, tables).await;
+    ask::<DB>(conn, tables).await.or_else(fatal)
 }
 
-/// Reads `tables` from the catalog; whether every statement ran.
-async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> bool {
+/// `Ok` for a failure to read the catalog that the set can run after (logged); the error
+/// itself when it leaves nothing to run in.
+fn fatal(error: Error) -> Result<()> {
+    if matches!(error, Error::Retryable { .. } | Error::Connection { .. }) {
+        return Err(error);
+    }
+    tracing::debug!(%error, "setql could not read the catalog");
+    Ok(())
+}
+
+/// Reads `tables` from the catalog.
+async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> Result<()> {
     for table in tables {
         // Part of the execution that needed it, so inside its span, not one of its own.
         let (sql, values) = crate::dialect::catalog::columns(DB::DIALECT, table);
-        let Some(columns) = rows::<DB>(conn, sql, values, table).await else {
-            return false;
-        };
+        let columns = rows::<DB>(conn, sql, values).await?;
         if columns.is_empty() {
             continue;
         }
@@ -116,9 +141,7 @@ async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> bool 
             .filter_map(|row| raw::text::<DB>(row, 0).ok().flatten())
             .collect();
         let (sql, values) = crate::dialect::catalog::indexes(DB::DIALECT, table);
-        let Some(index_rows) = rows::<DB>(conn, sql, values, table).await else {
-            return false;
-        };
+        let index_rows = rows::<DB>(conn, sql, values).await?;
         let facts = TableFacts {
             not_null: not_null.into(),
             indexes: indexes::<DB>(&index_rows).into(),
@@ -131,23 +154,18 @@ async fn ask<DB: Backend>(conn: &mut DB::Connection, tables: &[String]) -> bool 
             known.insert(table.clone(), (facts, Instant::now()));
         }
     }
-    true
+    Ok(())
 }
 
-/// The rows of one catalog statement, or `None` (logged) when it failed.
+/// The rows of one catalog statement.
 async fn rows<DB: Backend>(
     conn: &mut DB::Connection,
     sql: String,
     values: sea_query::Values,
-    table: &str,
-) -> Option<Vec<DB::Row>> {
-    match DB::fetch_all(conn, sql, values).await {
-        Ok(rows) => Some(rows),
-        Err(error) => {
-            tracing::debug!(%error, table, "setql could not read the catalog");
-            None
-        }
-    }
+) -> Result<Vec<DB::Row>> {
+    DB::fetch_all(conn, sql.clone(), values)
+        .await
+        .map_err(|source| Error::query(&sql, source))
 }
 
 /// Each index's columns in order, from `(index, position, column)` rows sorted by index and

@@ -53,7 +53,7 @@ impl Again {
         self,
         conn: &mut DB::Connection,
     ) -> Result<Option<Prepared>> {
-        super::catalog::learn::<DB>(conn, &self.tables).await;
+        super::catalog::learn::<DB>(conn, &self.tables).await?;
         let prepared = (self.render)()?;
         if let (Some(trace), Some(prepared)) = (&self.trace, &prepared) {
             trace.record_sql(&prepared.sql);

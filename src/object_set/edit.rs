@@ -45,12 +45,22 @@ impl ObjectSet {
             let source = Source::Ids(distinct(ids));
             let by_hand = self.kind().tracking;
             let mut conn = executor.acquire().await?;
-            let mut tx = transaction::begin::<DB>(&mut conn).await?;
-            let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-            source.check_ids::<DB>(&mut tx, self.kind()).await?;
-            let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
-            self.commit_count::<DB>(tx, count + added, added).await?;
-            Ok(added)
+            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
+            loop {
+                let outcome: Result<u64> = async {
+                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                    let count =
+                        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+                    source.check_ids::<DB>(&mut tx, self.kind()).await?;
+                    let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
+                    self.commit_count::<DB>(tx, count + added, added).await?;
+                    Ok(added)
+                }
+                .await;
+                if let Some(done) = attempts.settle(outcome).await {
+                    return done;
+                }
+            }
         })
     }
 
@@ -88,12 +98,22 @@ impl ObjectSet {
             let source = Source::Ids(distinct(ids));
             let by_hand = self.kind().tracking;
             let mut conn = executor.acquire().await?;
-            let mut tx = transaction::begin::<DB>(&mut conn).await?;
-            let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-            let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
-            let left = count.saturating_sub(removed);
-            self.commit_count::<DB>(tx, left, removed).await?;
-            Ok(removed)
+            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
+            loop {
+                let outcome: Result<u64> = async {
+                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                    let count =
+                        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+                    let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
+                    let left = count.saturating_sub(removed);
+                    self.commit_count::<DB>(tx, left, removed).await?;
+                    Ok(removed)
+                }
+                .await;
+                if let Some(done) = attempts.settle(outcome).await {
+                    return done;
+                }
+            }
         })
     }
 
@@ -110,11 +130,21 @@ impl ObjectSet {
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
-            let mut tx = transaction::begin::<DB>(&mut conn).await?;
-            let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-            self.vacate::<DB>(&mut tx).await?;
-            self.commit_count::<DB>(tx, 0, count).await?;
-            Ok(count)
+            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
+            loop {
+                let outcome: Result<u64> = async {
+                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                    let count =
+                        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+                    self.vacate::<DB>(&mut tx).await?;
+                    self.commit_count::<DB>(tx, 0, count).await?;
+                    Ok(count)
+                }
+                .await;
+                if let Some(done) = attempts.settle(outcome).await {
+                    return done;
+                }
+            }
         })
     }
 
@@ -134,33 +164,45 @@ impl ObjectSet {
         DB: Backend,
     {
         Box::pin(async move {
-            let mut source = source.into_source(self.kind())?;
+            let original = source.into_source(self.kind())?;
             let mut conn = executor.acquire().await?;
-            let mut tx = transaction::begin::<DB>(&mut conn).await?;
-            let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
-            source.check_ids::<DB>(&mut tx, self.kind()).await?;
-            // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
-            // before the rows go; the count adds up over the chunks of a long list.
-            let mut kept = 0;
-            for piece in source.pieces(self.kind()) {
-                kept += self
-                    .member_rows(false)
-                    .filter_in(Alias::new("object_id"), &piece)
-                    .count_on::<DB>(&mut *tx)
-                    .await?;
+            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
+            loop {
+                let outcome: Result<u64> = async {
+                    // Staging rewrites the source to read a scratch copy, which a rolled
+                    // back try takes with it: each try starts from the caller's source.
+                    let mut source = original.clone();
+                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                    let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+                    source.check_ids::<DB>(&mut tx, self.kind()).await?;
+                    // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
+                    // before the rows go; the count adds up over the chunks of a long list.
+                    let mut kept = 0;
+                    for piece in source.pieces(self.kind()) {
+                        kept += self
+                            .member_rows(false)
+                            .filter_in(Alias::new("object_id"), &piece)
+                            .count_on::<DB>(&mut *tx)
+                            .await?;
+                    }
+                    self.vacate::<DB>(&mut tx).await?;
+                    let joined = if self.kind().tracking {
+                        self.admit::<DB>(&mut tx, &source, false).await?
+                    } else {
+                        source
+                            .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
+                            .await?
+                    };
+                    self.drop_scratch::<DB>(&mut tx, &source).await?;
+                    let changed = count + joined - 2 * kept;
+                    self.commit_count::<DB>(tx, joined, changed).await?;
+                    Ok(changed)
+                }
+                .await;
+                if let Some(done) = attempts.settle(outcome).await {
+                    return done;
+                }
             }
-            self.vacate::<DB>(&mut tx).await?;
-            let joined = if self.kind().tracking {
-                self.admit::<DB>(&mut tx, &source, false).await?
-            } else {
-                source
-                    .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
-                    .await?
-            };
-            self.drop_scratch::<DB>(&mut tx, &source).await?;
-            let changed = count + joined - 2 * kept;
-            self.commit_count::<DB>(tx, joined, changed).await?;
-            Ok(changed)
         })
     }
 
@@ -175,11 +217,20 @@ impl ObjectSet {
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
-            let mut tx = transaction::begin::<DB>(&mut conn).await?;
-            transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
-            let purged = self.member_rows(true).delete_on::<DB>(&mut *tx).await?;
-            transaction::commit(tx).await?;
-            Ok(purged)
+            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
+            loop {
+                let outcome: Result<u64> = async {
+                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                    transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
+                    let purged = self.member_rows(true).delete_on::<DB>(&mut *tx).await?;
+                    transaction::commit(tx).await?;
+                    Ok(purged)
+                }
+                .await;
+                if let Some(done) = attempts.settle(outcome).await {
+                    return done;
+                }
+            }
         })
     }
 

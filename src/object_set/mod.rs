@@ -68,7 +68,7 @@ use source::Source;
 
 use crate::error::{Error, Result};
 use crate::execute::raw;
-use crate::execute::{Backend, Executor};
+use crate::execute::{Backend, Executor, Retry};
 use crate::render::object_set::{self as statements, KIND_LIMIT, NAME_LIMIT, OWNER_LIMIT, Tables};
 
 /// Where object sets are stored, and whose sets an operation may see.
@@ -77,10 +77,20 @@ use crate::render::object_set::{self as statements, KIND_LIMIT, NAME_LIMIT, OWNE
 /// gives a store that manages one owner's sets only. Reaching another owner's set through
 /// it, by id, by name or as the operand of an operation, is [`Error::NotFound`], the same
 /// answer as for a set that does not exist.
+///
+/// # Conflicts
+/// An operation that begins its own transaction (given a pool or a connection outside a
+/// transaction) runs again when the engine gives it up for another one
+/// ([`Error::Retryable`]: a deadlock, a lock wait timeout, a Galera certification
+/// failure), as [`retry`](Self::retry) allows: 5 more tries by default. Given a
+/// transaction of the caller's, it returns that error at once, since the engine rolled
+/// back the caller's earlier statements with it: run the whole transaction again, e.g. with
+/// [`Retry::transaction`](crate::Retry::transaction).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectSetStore {
     tables: Arc<Tables>,
     owner: Option<Arc<str>>,
+    retry: Retry,
 }
 
 impl Default for ObjectSetStore {
@@ -105,6 +115,17 @@ impl ObjectSetStore {
                 format!("{prefix}object_set_members"),
             )),
             owner: None,
+            retry: Retry::default(),
+        }
+    }
+
+    /// The same store, running an operation that owns its transaction again as `retry`
+    /// allows; [`Retry::NEVER`] returns the first retryable error.
+    #[must_use]
+    pub fn retry(&self, retry: Retry) -> Self {
+        ObjectSetStore {
+            retry,
+            ..self.clone()
         }
     }
 
@@ -114,6 +135,7 @@ impl ObjectSetStore {
         ObjectSetStore {
             tables: Arc::clone(&self.tables),
             owner: Some(owner.into().into()),
+            retry: self.retry,
         }
     }
 
@@ -279,15 +301,24 @@ impl Kind {
             let source = source.into_source(self)?;
             let mut conn = executor.acquire().await?;
             self.store.check_exact::<DB>(&mut conn).await?;
-            let mut tx = transaction::begin::<DB>(&mut conn).await?;
-            transaction::check_kind::<DB>(&mut tx, self).await?;
-            source.lock_operands::<DB>(&mut tx, self).await?;
-            source.check_ids::<DB>(&mut tx, self).await?;
-            let set = self
-                .insert_set::<DB>(&mut tx, name, &owner_key, &source)
-                .await?;
-            transaction::commit(tx).await?;
-            Ok(set)
+            let mut attempts = transaction::attempts::<DB>(&conn, &self.store.retry);
+            loop {
+                let outcome: Result<ObjectSet> = async {
+                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                    transaction::check_kind::<DB>(&mut tx, self).await?;
+                    source.lock_operands::<DB>(&mut tx, self).await?;
+                    source.check_ids::<DB>(&mut tx, self).await?;
+                    let set = self
+                        .insert_set::<DB>(&mut tx, name, &owner_key, &source)
+                        .await?;
+                    transaction::commit(tx).await?;
+                    Ok(set)
+                }
+                .await;
+                if let Some(done) = attempts.settle(outcome).await {
+                    return done;
+                }
+            }
         })
     }
 

@@ -38,6 +38,7 @@ pub(super) mod private {
 
 /// Members, as the statements that write them need them (reachable only through the sealed
 /// trait).
+#[derive(Clone)]
 pub enum Source {
     /// Distinct ids from the caller, checked against the kind's table before any write.
     Ids(Vec<i64>),

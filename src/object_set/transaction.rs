@@ -8,8 +8,8 @@ use sqlx::{AssertSqlSafe, Connection, Transaction};
 
 use super::Kind;
 use crate::error::{Error, Result};
-use crate::execute::Backend;
 use crate::execute::raw;
+use crate::execute::{Attempts, Backend, Retry};
 use crate::render::object_set::{self as statements, Tables};
 
 /// Begins the operation's transaction: a savepoint inside the caller's transaction, else a
@@ -29,6 +29,13 @@ where
         Some(sql) => conn.begin_with(AssertSqlSafe(sql)).await?,
         None => conn.begin().await?,
     })
+}
+
+/// The tries of an operation on `conn`: run again after a retryable error as `retry` allows
+/// when the operation begins its own transaction, and never inside the caller's, whose
+/// earlier statements the engine rolled back with it.
+pub(super) fn attempts<DB: Backend>(conn: &DB::Connection, retry: &Retry) -> Attempts {
+    Attempts::new(retry, !conn.is_in_transaction())
 }
 
 /// Commits the operation's transaction. A failure here (a Galera certification failure

@@ -59,10 +59,14 @@ macro_rules! raw {
         rows
     }};
     ($pool:expr, $ty:ty, $sql:expr, ordered) => {{
+        // In a transaction, unnamed: as it must be behind CI's pgbouncer (transaction mode).
+        let mut tx = $pool.begin().await.unwrap();
         let rows: Vec<$ty> = sqlx::query_as(sqlx::AssertSqlSafe($sql))
-            .fetch_all($pool)
+            .persistent(false)
+            .fetch_all(&mut *tx)
             .await
             .unwrap();
+        tx.commit().await.unwrap();
         rows
     }};
 }
@@ -414,6 +418,10 @@ async fn server_pool<DB: Database>(var: &str, status: &ServerStatus) -> Option<P
             return None;
         }
         status.up.store(true, Ordering::Relaxed);
+    }
+    // Behind a pooler in transaction mode (CI's pgbouncer run), statements go unnamed.
+    if std::env::var("SETQL_UNNAMED_STATEMENTS").is_ok_and(|v| v == "1" || v == "true") {
+        setql::use_prepared_statements(setql::PreparedStatements::Unnamed);
     }
     let pool = sqlx::pool::PoolOptions::<DB>::new()
         .max_connections(SERVER_POOL_SIZE)
