@@ -568,6 +568,11 @@ async fn main() {
 
     if settings.runs("W8") {
         agree &= scaling::overhead(&sqlite, settings.quick).await;
+        #[cfg(feature = "postgres")]
+        if let Ok(url) = std::env::var("SETQL_POSTGRES_URL") {
+            let pool = sqlx::PgPool::connect(&url).await.expect("W8 connects");
+            scaling::unnamed_on_postgres(&pool).await;
+        }
     }
     if settings.runs("W7") {
         scaling::workload(settings.quick);

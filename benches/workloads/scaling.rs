@@ -114,6 +114,38 @@ pub(crate) fn workload(quick: bool) {
     series("width_kept", widths, &|w| wide(w, true), quick);
 }
 
+/// What unnamed statements (`PreparedStatements::Unnamed`, for a pooler in transaction
+/// mode) cost against named ones: the same request, interleaved, on one connection.
+macro_rules! unnamed_cost {
+    ($conn:expr, $engine:literal, $request:expr, $row:ty) => {{
+        let conn = $conn;
+        let rounds = 1_000;
+        let (mut named, mut unnamed) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            for (mode, samples) in [
+                (setql::PreparedStatements::Named, &mut named),
+                (setql::PreparedStatements::Unnamed, &mut unnamed),
+            ] {
+                setql::use_prepared_statements(mode);
+                let start = Instant::now();
+                let rows: Vec<$row> = $request().fetch_all(&mut *conn).await.expect("runs");
+                std::hint::black_box(rows);
+                samples.push(start.elapsed());
+            }
+        }
+        setql::use_prepared_statements(setql::PreparedStatements::Named);
+        let (named, unnamed) = (spread(named), spread(unnamed));
+        println!(
+            "INFO W8 {} unnamed statements: named_us={:.1} unnamed_us={:.1} ratio={:.2} median_ratio={:.2}",
+            $engine,
+            named.min * 1e6,
+            unnamed.min * 1e6,
+            unnamed.min / named.min,
+            unnamed.median / named.median
+        );
+    }};
+}
+
 /// W8: what a caller pays per query. An API-shaped query, built fresh from a base set each
 /// time (a two-branch union, three later filters, a 20-row page), run end to end through
 /// `fetch_all` on in-memory SQLite, where the query itself is cheapest; against sqlx
@@ -209,8 +241,58 @@ pub(crate) async fn overhead(pool: &sqlx::SqlitePool, quick: bool) -> bool {
         setql.min / plain.min,
         setql.median / plain.median
     );
+    unnamed_cost!(conn, "sqlite", request, Row);
     if got != expected {
         println!("MISMATCH W8 sqlite: setql {got} rows, sqlx {expected}");
     }
     got == expected
+}
+
+/// W8's request on PostgreSQL, for the cost of unnamed statements where a transaction
+/// pooler puts them: each one outside a transaction runs in one of its own.
+#[cfg(feature = "postgres")]
+pub(crate) async fn unnamed_on_postgres(pool: &sqlx::PgPool) {
+    let table = "setql_bench_w8";
+    let setup = [
+        format!("DROP TABLE IF EXISTS {table}"),
+        format!(
+            "CREATE TABLE {table} (id BIGINT PRIMARY KEY, category BIGINT NOT NULL, owner_id BIGINT NOT NULL, status TEXT NOT NULL, score BIGINT NOT NULL)"
+        ),
+        format!(
+            "INSERT INTO {table} SELECT i, (i * 7919) % 100, (i * 104729) % 10000, \
+             CASE (i * 31) % 3 WHEN 0 THEN 'open' WHEN 1 THEN 'closed' ELSE 'archived' END, \
+             (i * 2654435761) % 1000003 FROM generate_series(1, 20000) AS i"
+        ),
+        format!("CREATE INDEX {table}_category ON {table} (category)"),
+        format!("CREATE INDEX {table}_owner ON {table} (owner_id)"),
+        format!("ANALYZE {table}"),
+    ];
+    for sql in setup {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .expect("W8 seeds");
+    }
+    let items = || {
+        QuerySet::table(table)
+            .primary_key("id")
+            .not_null(["status", "score"])
+    };
+    let request = || {
+        (items().filter(Expr::col("category").eq(3)) | items().filter(Expr::col("owner_id").eq(42)))
+            .filter(Expr::col("status").eq("open"))
+            .filter(Expr::col("score").gt(1000))
+            .exclude(Expr::col("owner_id").eq(7))
+            .order_by("score", Order::Desc)
+            .limit(20)
+    };
+    let mut connection = pool.acquire().await.expect("W8 connects");
+    let conn = &mut *connection;
+    type Row = (i64, i64, i64, String, i64);
+    unnamed_cost!(conn, "postgres", request, Row);
+    drop(connection);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {table}")))
+        .execute(pool)
+        .await
+        .expect("W8 drops");
 }
