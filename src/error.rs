@@ -366,8 +366,9 @@ pub enum Error {
     /// [`Error::is_retryable`] says so.
     ///
     /// Counted here: PostgreSQL's SQLSTATE 40001, 40P01 and 55P03; MySQL/MariaDB errors 1213
-    /// and 1205 (and TiDB's 8002, 8022, 8028 and 9007); SQLite's result codes 5 and 6 with
-    /// their extended forms.
+    /// and 1205, and 1305 for a savepoint (Galera answers a savepoint statement so after it
+    /// rolled the transaction back), and TiDB's 8002, 8022, 8028 and 9007; SQLite's result
+    /// codes 5 and 6 with their extended forms.
     #[error("the database gave up on the transaction for another one, so it can be run again: {}{}{}",
         engine_message(driver),
         code.as_ref().map(|code| format!(" (code {code})")).unwrap_or_default(),

@@ -5,7 +5,7 @@
 //! | meaning | PostgreSQL (SQLSTATE) | MySQL / MariaDB (error number) | SQLite (result code) |
 //! |---|---|---|---|
 //! | connection | any FATAL; class 08 (not 08P01 at ERROR), class 28, 3D000, 57P01–57P03 | 1045, 1049, 1053, 1927, 2002, 2003, 2006, 2013 | CANTOPEN (14) |
-//! | retryable | 40001 (also CockroachDB's "restart transaction"), 40P01, 55P03 | 1213 (also Galera's certification failures), 1205; TiDB's 8002, 8022, 8028, 9007 | BUSY (5), LOCKED (6) |
+//! | retryable | 40001 (also CockroachDB's "restart transaction"), 40P01, 55P03 | 1213 (also Galera's certification failures), 1205, 1305 "SAVEPOINT … does not exist" (a transaction rolled back under setql's savepoint); TiDB's 8002, 8022, 8028, 9007 | BUSY (5), LOCKED (6) |
 //! | read-only (a replica, or a read-only transaction) | 25006 | 1290, 1792 | READONLY (8) |
 //! | undefined table or column | 42P01, 42703 | 1146, 1054 | "no such table", "no such column" |
 //!
@@ -55,7 +55,9 @@ impl Codes<'_> {
         let code = self.sqlstate.as_deref().unwrap_or("");
         match self.engine {
             Some(crate::Dialect::Postgres) => postgres(code, self.fatal),
-            Some(crate::Dialect::MySql) => self.number.map_or(Failure::Other, mysql),
+            Some(crate::Dialect::MySql) => self
+                .number
+                .map_or(Failure::Other, |number| mysql(number, self.message)),
             Some(crate::Dialect::Sqlite) => sqlite(code, self.message),
             None => Failure::Other,
         }
@@ -82,8 +84,14 @@ fn postgres(code: &str, fatal: bool) -> Failure {
     }
 }
 
-fn mysql(number: u32) -> Failure {
+fn mysql(number: u32, message: &str) -> Failure {
     match number {
+        // "SAVEPOINT … does not exist", when setql releases or rolls back to a savepoint it
+        // made: the server rolled the whole transaction back under it. Galera does so when
+        // another node's write set aborts this transaction, and then answers the next
+        // savepoint statement with 1305 instead of 1213. (1305 also names a missing
+        // function or procedure, which stays the statement's fault.)
+        1305 if message.starts_with("SAVEPOINT") => Failure::Retryable,
         // Access denied, unknown database, shutdown, connection killed, and the client's own
         // cannot-connect and lost-connection errors.
         // Galera's node outside the primary component.
@@ -174,17 +182,25 @@ mod tests {
         assert_eq!(postgres("08P01", false), Failure::Other);
         assert_eq!(postgres("08006", false), Failure::Connection);
         assert_eq!(postgres("42601", true), Failure::Connection);
-        assert_eq!(mysql(1213), Failure::Retryable);
-        assert_eq!(mysql(1205), Failure::Retryable);
-        assert_eq!(mysql(1290), Failure::ReadOnly);
-        assert_eq!(mysql(1792), Failure::ReadOnly);
-        assert_eq!(mysql(1047), Failure::Connection);
+        assert_eq!(mysql(1213, ""), Failure::Retryable);
+        assert_eq!(mysql(1205, ""), Failure::Retryable);
+        assert_eq!(mysql(1290, ""), Failure::ReadOnly);
+        assert_eq!(mysql(1792, ""), Failure::ReadOnly);
+        assert_eq!(mysql(1047, ""), Failure::Connection);
         assert_eq!(postgres("25006", false), Failure::ReadOnly);
         assert_eq!(sqlite("8", ""), Failure::ReadOnly);
         assert_eq!(sqlite("1032", ""), Failure::ReadOnly);
-        assert_eq!(mysql(1054), Failure::Undefined);
-        assert_eq!(mysql(2013), Failure::Connection);
-        assert_eq!(mysql(1062), Failure::Other);
+        assert_eq!(mysql(1054, ""), Failure::Undefined);
+        assert_eq!(mysql(2013, ""), Failure::Connection);
+        assert_eq!(mysql(1062, ""), Failure::Other);
+        assert_eq!(
+            mysql(1305, "SAVEPOINT _sqlx_savepoint_1 does not exist"),
+            Failure::Retryable
+        );
+        assert_eq!(
+            mysql(1305, "FUNCTION test.nope does not exist"),
+            Failure::Other
+        );
         // SQLITE_BUSY_SNAPSHOT (517) and SQLITE_LOCKED_SHAREDCACHE (262) are extended codes.
         assert_eq!(sqlite("517", ""), Failure::Retryable);
         assert_eq!(sqlite("262", ""), Failure::Retryable);

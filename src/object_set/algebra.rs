@@ -204,7 +204,8 @@ impl ObjectSet {
                     };
                     self.drop_scratch::<DB>(&mut tx, &source).await?;
                     let members = count + joined - left;
-                    self.commit_count::<DB>(tx, members, joined + left).await?;
+                    self.commit_count::<DB>(tx, (count, members, false), joined + left)
+                        .await?;
                     Ok(joined + left)
                 }
                 .await;

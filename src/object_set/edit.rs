@@ -53,7 +53,8 @@ impl ObjectSet {
                         transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
                     source.check_ids::<DB>(&mut tx, self.kind()).await?;
                     let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
-                    self.commit_count::<DB>(tx, count + added, added).await?;
+                    self.commit_count::<DB>(tx, (count, count + added, false), added)
+                        .await?;
                     Ok(added)
                 }
                 .await;
@@ -106,7 +107,8 @@ impl ObjectSet {
                         transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
                     let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
                     let left = count.saturating_sub(removed);
-                    self.commit_count::<DB>(tx, left, removed).await?;
+                    self.commit_count::<DB>(tx, (count, left, false), removed)
+                        .await?;
                     Ok(removed)
                 }
                 .await;
@@ -137,7 +139,7 @@ impl ObjectSet {
                     let count =
                         transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
                     self.vacate::<DB>(&mut tx).await?;
-                    self.commit_count::<DB>(tx, 0, count).await?;
+                    self.commit_count::<DB>(tx, (count, 0, true), count).await?;
                     Ok(count)
                 }
                 .await;
@@ -195,7 +197,8 @@ impl ObjectSet {
                     };
                     self.drop_scratch::<DB>(&mut tx, &source).await?;
                     let changed = count + joined - 2 * kept;
-                    self.commit_count::<DB>(tx, joined, changed).await?;
+                    self.commit_count::<DB>(tx, (count, joined, true), changed)
+                        .await?;
                     Ok(changed)
                 }
                 .await;

@@ -364,7 +364,14 @@ impl Kind {
         let added = source
             .insert_into::<DB>(conn, self, id, false, true)
             .await?;
-        transaction::store_count::<DB>(conn, &self.store.tables, id, added, now).await?;
+        transaction::store_count::<DB>(
+            conn,
+            &self.store.tables,
+            id,
+            transaction::Count::To(added),
+            now,
+        )
+        .await?;
         Ok(ObjectSet::new(
             self.clone(),
             id,

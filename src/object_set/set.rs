@@ -235,14 +235,18 @@ impl ObjectSet {
             .filter(Expr::col(Alias::new("removed")).eq(removed))
     }
 
-    /// Ends an edit made under the set's lock that changed `changed` memberships: stores
-    /// `members` as the count with the modification time, commits `tx`, and records both
-    /// here. An edit that changed nothing leaves `modified` as it was, since it is when the
-    /// membership last changed.
+    /// Ends an edit made under the set's lock that changed `changed` memberships and leaves
+    /// `members`, where the locked row held `locked`: stores the count with the modification
+    /// time, commits `tx`, and records both here. An edit that changed nothing leaves
+    /// `modified` as it was, since it is when the membership last changed.
+    ///
+    /// The count moves by `members - locked` (`count = count + n`) unless `exact`: a count
+    /// written as a value read earlier would undo a concurrent edit's if the lock did not
+    /// hold, as when Galera aborts a transaction between two of its statements.
     pub(super) async fn commit_count<DB>(
         &mut self,
         mut tx: sqlx::Transaction<'_, DB>,
-        members: u64,
+        (locked, members, exact): (u64, u64, bool),
         changed: u64,
     ) -> Result<()>
     where
@@ -254,7 +258,13 @@ impl ObjectSet {
             return Ok(());
         }
         let now = transaction::now();
-        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), members, now)
+        let count = if exact {
+            transaction::Count::To(members)
+        } else {
+            let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            transaction::Count::By(signed(members) - signed(locked))
+        };
+        transaction::store_count::<DB>(&mut tx, &self.kind().store.tables, self.id(), count, now)
             .await?;
         transaction::commit(tx).await?;
         self.count = members;

@@ -109,23 +109,35 @@ where
     }
 }
 
+/// What an edit does to a set's stored `count`.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Count {
+    /// Moves it by this many members: written `count = count + n`, so that the row's
+    /// current count is what moves, never a value the edit read earlier.
+    By(i64),
+    /// Sets it: for an edit that decides every member (create, replace, clear).
+    To(u64),
+}
+
 /// Stores `count` and `modified` of set `id`.
 pub(super) async fn store_count<DB>(
     conn: &mut DB::Connection,
     tables: &Tables,
     id: i64,
-    members: u64,
+    count: Count,
     now: i64,
 ) -> Result<()>
 where
     DB: Backend,
 {
+    let column = || Alias::new("count");
+    let value = match count {
+        Count::By(n) => Expr::col(column()).add(n),
+        Count::To(n) => Expr::val(i64::try_from(n).unwrap_or(i64::MAX)),
+    };
     let update = Query::update()
         .table(Alias::new(&tables.sets))
-        .value(
-            Alias::new("count"),
-            i64::try_from(members).unwrap_or(i64::MAX),
-        )
+        .value(column(), value)
         .value(Alias::new("modified"), now)
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
