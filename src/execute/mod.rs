@@ -192,7 +192,7 @@ pub trait Execute: Target {
         R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_optional", E::Database::DIALECT);
-        let row = optional_row(&trace, self, self.node(), executor);
+        let row = statement::optional_row(&trace, self, self.node(), executor);
         trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
@@ -206,7 +206,7 @@ pub trait Execute: Target {
         R: Fetchable<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_one", E::Database::DIALECT);
-        let row = optional_row(&trace, self, self.node(), executor);
+        let row = statement::optional_row(&trace, self, self.node(), executor);
         let row = async move { row.await?.ok_or(Error::NotFound) };
         trace.run(row, |_| 1).boxed()
     }
@@ -224,7 +224,7 @@ pub trait Execute: Target {
         // limit composes with any slice already there, so this is the window's first row.
         let node = self.node().clone().ensure_ordered().limit(1);
         let trace = Trace::new("first", E::Database::DIALECT);
-        let row = optional_row(&trace, self, &node, executor);
+        let row = statement::optional_row(&trace, self, &node, executor);
         trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
@@ -244,7 +244,7 @@ pub trait Execute: Target {
             .reverse_order()
             .limit(1);
         let trace = Trace::new("last", E::Database::DIALECT);
-        let row = optional_row(&trace, self, &node, executor);
+        let row = statement::optional_row(&trace, self, &node, executor);
         trace.run(row, |row| u64::from(row.is_some())).boxed()
     }
 
@@ -325,7 +325,7 @@ pub trait Execute: Target {
         T: Scalar<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_scalar", E::Database::DIALECT);
-        let value = optional_scalar(&trace, self, executor);
+        let value = statement::read_optional_scalar(&trace, self, executor);
         let value = async move { value.await?.ok_or(Error::NotFound) };
         trace.run(value, |_| 1).boxed()
     }
@@ -343,7 +343,7 @@ pub trait Execute: Target {
         T: Scalar<E::Database> + 'e,
     {
         let trace = Trace::new("fetch_optional_scalar", E::Database::DIALECT);
-        let value = optional_scalar(&trace, self, executor);
+        let value = statement::read_optional_scalar(&trace, self, executor);
         trace.run(value, |value| u64::from(value.is_some())).boxed()
     }
 
@@ -588,47 +588,3 @@ pub trait Execute: Target {
 }
 
 impl<T: Target> Execute for T {}
-
-/// The first row of `node`, rendered and recorded under `trace`, read on a connection of
-/// `executor`.
-fn optional_row<'e, 'c: 'e, E, R>(
-    trace: &Trace,
-    target: &(impl Target + ?Sized),
-    node: &crate::query::node::Node,
-    executor: E,
-) -> impl Future<Output = Result<Option<R>>> + Send + 'e
-where
-    E: Executor<'c> + 'e,
-    R: Fetchable<E::Database> + 'e,
-{
-    let prepared = trace.prepare::<E::Database>(target, node, false);
-    async move {
-        let Some(prepared) = prepared? else {
-            return Ok(None);
-        };
-        let mut conn = statement::connect(executor, &prepared).await?;
-        let prepared = prepared.on::<E::Database>(&mut conn).await?;
-        statement::fetch_optional::<E::Database, R>(&mut conn, prepared).await
-    }
-}
-
-/// The one column of the first row, rendered and recorded under `trace`.
-fn optional_scalar<'e, 'c: 'e, E, T>(
-    trace: &Trace,
-    target: &(impl Target + ?Sized),
-    executor: E,
-) -> impl Future<Output = Result<Option<T>>> + Send + 'e
-where
-    E: Executor<'c> + 'e,
-    T: Scalar<E::Database> + 'e,
-{
-    let prepared = trace.prepare_scalar::<E::Database>(target);
-    async move {
-        let Some(prepared) = prepared? else {
-            return Ok(None);
-        };
-        let mut conn = statement::connect(executor, &prepared).await?;
-        let prepared = prepared.on::<E::Database>(&mut conn).await?;
-        statement::optional_scalar::<E::Database, T>(&mut conn, prepared).await
-    }
-}

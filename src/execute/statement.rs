@@ -294,3 +294,47 @@ fn scalar_of<DB: Backend, T: Scalar<DB>>(row: &DB::Row, sql: &str) -> Result<T> 
     }
     DB::read_first(row).map_err(|source| Error::query(sql, source))
 }
+
+/// The first row of `node`, rendered and recorded under `trace`, read on a connection of
+/// `executor`.
+pub(super) fn optional_row<'e, 'c: 'e, E, R>(
+    trace: &super::trace::Trace,
+    target: &(impl Target + ?Sized),
+    node: &Node,
+    executor: E,
+) -> impl Future<Output = Result<Option<R>>> + Send + 'e
+where
+    E: Executor<'c> + 'e,
+    R: Fetchable<E::Database> + 'e,
+{
+    let prepared = trace.prepare::<E::Database>(target, node, false);
+    async move {
+        let Some(prepared) = prepared? else {
+            return Ok(None);
+        };
+        let mut conn = connect(executor, &prepared).await?;
+        let prepared = prepared.on::<E::Database>(&mut conn).await?;
+        fetch_optional::<E::Database, R>(&mut conn, prepared).await
+    }
+}
+
+/// The one column of the first row, rendered and recorded under `trace`.
+pub(super) fn read_optional_scalar<'e, 'c: 'e, E, T>(
+    trace: &super::trace::Trace,
+    target: &(impl Target + ?Sized),
+    executor: E,
+) -> impl Future<Output = Result<Option<T>>> + Send + 'e
+where
+    E: Executor<'c> + 'e,
+    T: Scalar<E::Database> + 'e,
+{
+    let prepared = trace.prepare_scalar::<E::Database>(target);
+    async move {
+        let Some(prepared) = prepared? else {
+            return Ok(None);
+        };
+        let mut conn = connect(executor, &prepared).await?;
+        let prepared = prepared.on::<E::Database>(&mut conn).await?;
+        optional_scalar::<E::Database, T>(&mut conn, prepared).await
+    }
+}

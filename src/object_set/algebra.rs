@@ -171,48 +171,39 @@ impl ObjectSet {
         Box::pin(async move {
             let original = other.into_source(self.kind())?;
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
-            loop {
-                let outcome: Result<u64> = async {
-                    // Staging rewrites the source to read a scratch copy, which a rolled
-                    // back try takes with it: each try starts from the caller's source.
-                    let mut source = original.clone();
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
-                    if matches!(operation, InPlace::Intersection) && source.is_long_list() {
-                        // Keeping the members in the list takes the whole list in one statement,
-                        // past every engine's limit on bound values for a long one; it is staged
-                        // in a scratch set instead, chunk by chunk.
-                        self.stage::<DB>(&mut tx, &mut source).await?;
-                    }
-                    let adds = matches!(operation, InPlace::Union | InPlace::SymmetricDifference);
-                    if adds {
-                        source.check_ids::<DB>(&mut tx, self.kind()).await?;
-                    }
-                    let (joined, left) = match operation {
-                        InPlace::Union => (self.admit::<DB>(&mut tx, &source, false).await?, 0),
-                        InPlace::Difference => {
-                            (0, self.dismiss::<DB>(&mut tx, &source, false).await?)
-                        }
-                        InPlace::Intersection => {
-                            let outside = self
-                                .member_rows(false)
-                                .exclude_in(Alias::new("object_id"), &source.whole(self.kind()));
-                            (0, outside.delete_on::<DB>(&mut *tx).await?)
-                        }
-                        InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
-                    };
-                    self.drop_scratch::<DB>(&mut tx, &source).await?;
-                    let members = count + joined - left;
-                    self.commit_count::<DB>(tx, (count, members, false), joined + left)
-                        .await?;
-                    Ok(joined + left)
+            transaction::tries!(conn, &self.kind().store.retry, u64, {
+                // Staging rewrites the source to read a scratch copy, which a rolled
+                // back try takes with it: each try starts from the caller's source.
+                let mut source = original.clone();
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+                if matches!(operation, InPlace::Intersection) && source.is_long_list() {
+                    // Keeping the members in the list takes the whole list in one statement,
+                    // past every engine's limit on bound values for a long one; it is staged
+                    // in a scratch set instead, chunk by chunk.
+                    self.stage::<DB>(&mut tx, &mut source).await?;
                 }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
+                let adds = matches!(operation, InPlace::Union | InPlace::SymmetricDifference);
+                if adds {
+                    source.check_ids::<DB>(&mut tx, self.kind()).await?;
                 }
-            }
+                let (joined, left) = match operation {
+                    InPlace::Union => (self.admit::<DB>(&mut tx, &source, false).await?, 0),
+                    InPlace::Difference => (0, self.dismiss::<DB>(&mut tx, &source, false).await?),
+                    InPlace::Intersection => {
+                        let outside = self
+                            .member_rows(false)
+                            .exclude_in(Alias::new("object_id"), &source.whole(self.kind()));
+                        (0, outside.delete_on::<DB>(&mut *tx).await?)
+                    }
+                    InPlace::SymmetricDifference => self.toggle::<DB>(&mut tx, &source).await?,
+                };
+                self.drop_scratch::<DB>(&mut tx, &source).await?;
+                let members = count + joined - left;
+                self.commit_count::<DB>(tx, (count, members, false), joined + left)
+                    .await?;
+                Ok(joined + left)
+            })
         })
     }
 

@@ -45,23 +45,15 @@ impl ObjectSet {
             let source = Source::Ids(distinct(ids));
             let by_hand = self.kind().tracking;
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
-            loop {
-                let outcome: Result<u64> = async {
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    let count =
-                        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-                    source.check_ids::<DB>(&mut tx, self.kind()).await?;
-                    let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
-                    self.commit_count::<DB>(tx, (count, count + added, false), added)
-                        .await?;
-                    Ok(added)
-                }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+            transaction::tries!(conn, &self.kind().store.retry, u64, {
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+                source.check_ids::<DB>(&mut tx, self.kind()).await?;
+                let added = self.admit::<DB>(&mut tx, &source, by_hand).await?;
+                self.commit_count::<DB>(tx, (count, count + added, false), added)
+                    .await?;
+                Ok(added)
+            })
         })
     }
 
@@ -99,23 +91,15 @@ impl ObjectSet {
             let source = Source::Ids(distinct(ids));
             let by_hand = self.kind().tracking;
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
-            loop {
-                let outcome: Result<u64> = async {
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    let count =
-                        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-                    let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
-                    let left = count.saturating_sub(removed);
-                    self.commit_count::<DB>(tx, (count, left, false), removed)
-                        .await?;
-                    Ok(removed)
-                }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+            transaction::tries!(conn, &self.kind().store.retry, u64, {
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+                let removed = self.dismiss::<DB>(&mut tx, &source, by_hand).await?;
+                let left = count.saturating_sub(removed);
+                self.commit_count::<DB>(tx, (count, left, false), removed)
+                    .await?;
+                Ok(removed)
+            })
         })
     }
 
@@ -132,21 +116,13 @@ impl ObjectSet {
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
-            loop {
-                let outcome: Result<u64> = async {
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    let count =
-                        transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
-                    self.vacate::<DB>(&mut tx).await?;
-                    self.commit_count::<DB>(tx, (count, 0, true), count).await?;
-                    Ok(count)
-                }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+            transaction::tries!(conn, &self.kind().store.retry, u64, {
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                let count = transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?[0];
+                self.vacate::<DB>(&mut tx).await?;
+                self.commit_count::<DB>(tx, (count, 0, true), count).await?;
+                Ok(count)
+            })
         })
     }
 
@@ -168,44 +144,37 @@ impl ObjectSet {
         Box::pin(async move {
             let original = source.into_source(self.kind())?;
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
-            loop {
-                let outcome: Result<u64> = async {
-                    // Staging rewrites the source to read a scratch copy, which a rolled
-                    // back try takes with it: each try starts from the caller's source.
-                    let mut source = original.clone();
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
-                    source.check_ids::<DB>(&mut tx, self.kind()).await?;
-                    // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
-                    // before the rows go; the count adds up over the chunks of a long list.
-                    let mut kept = 0;
-                    for piece in source.pieces(self.kind()) {
-                        kept += self
-                            .member_rows(false)
-                            .filter_in(Alias::new("object_id"), &piece)
-                            .count_on::<DB>(&mut *tx)
-                            .await?;
-                    }
-                    self.vacate::<DB>(&mut tx).await?;
-                    let joined = if self.kind().tracking {
-                        self.admit::<DB>(&mut tx, &source, false).await?
-                    } else {
-                        source
-                            .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
-                            .await?
-                    };
-                    self.drop_scratch::<DB>(&mut tx, &source).await?;
-                    let changed = count + joined - 2 * kept;
-                    self.commit_count::<DB>(tx, (count, joined, true), changed)
+            transaction::tries!(conn, &self.kind().store.retry, u64, {
+                // Staging rewrites the source to read a scratch copy, which a rolled
+                // back try takes with it: each try starts from the caller's source.
+                let mut source = original.clone();
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                let count = self.lock_with::<DB>(&mut tx, &mut source).await?;
+                source.check_ids::<DB>(&mut tx, self.kind()).await?;
+                // |old ∆ new| = |old| + |new| - 2 |old ∩ new|, so the kept members are counted
+                // before the rows go; the count adds up over the chunks of a long list.
+                let mut kept = 0;
+                for piece in source.pieces(self.kind()) {
+                    kept += self
+                        .member_rows(false)
+                        .filter_in(Alias::new("object_id"), &piece)
+                        .count_on::<DB>(&mut *tx)
                         .await?;
-                    Ok(changed)
                 }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+                self.vacate::<DB>(&mut tx).await?;
+                let joined = if self.kind().tracking {
+                    self.admit::<DB>(&mut tx, &source, false).await?
+                } else {
+                    source
+                        .insert_into::<DB>(&mut tx, self.kind(), self.id(), false, true)
+                        .await?
+                };
+                self.drop_scratch::<DB>(&mut tx, &source).await?;
+                let changed = count + joined - 2 * kept;
+                self.commit_count::<DB>(tx, (count, joined, true), changed)
+                    .await?;
+                Ok(changed)
+            })
         })
     }
 
@@ -220,20 +189,13 @@ impl ObjectSet {
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind().store.retry);
-            loop {
-                let outcome: Result<u64> = async {
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
-                    let purged = self.member_rows(true).delete_on::<DB>(&mut *tx).await?;
-                    transaction::commit(tx).await?;
-                    Ok(purged)
-                }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+            transaction::tries!(conn, &self.kind().store.retry, u64, {
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                transaction::lock::<DB>(&mut tx, self.kind(), &[self.id()]).await?;
+                let purged = self.member_rows(true).delete_on::<DB>(&mut *tx).await?;
+                transaction::commit(tx).await?;
+                Ok(purged)
+            })
         })
     }
 

@@ -301,24 +301,17 @@ impl Kind {
             let source = source.into_source(self)?;
             let mut conn = executor.acquire().await?;
             self.store.check_exact::<DB>(&mut conn).await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.store.retry);
-            loop {
-                let outcome: Result<ObjectSet> = async {
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    transaction::check_kind::<DB>(&mut tx, self).await?;
-                    source.lock_operands::<DB>(&mut tx, self).await?;
-                    source.check_ids::<DB>(&mut tx, self).await?;
-                    let set = self
-                        .insert_set::<DB>(&mut tx, name, &owner_key, &source)
-                        .await?;
-                    transaction::commit(tx).await?;
-                    Ok(set)
-                }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+            transaction::tries!(conn, &self.store.retry, ObjectSet, {
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                transaction::check_kind::<DB>(&mut tx, self).await?;
+                source.lock_operands::<DB>(&mut tx, self).await?;
+                source.check_ids::<DB>(&mut tx, self).await?;
+                let set = self
+                    .insert_set::<DB>(&mut tx, name, &owner_key, &source)
+                    .await?;
+                transaction::commit(tx).await?;
+                Ok(set)
+            })
         })
     }
 

@@ -194,27 +194,20 @@ impl ObjectSet {
     {
         Box::pin(async move {
             let mut conn = executor.acquire().await?;
-            let mut attempts = transaction::attempts::<DB>(&conn, &self.kind.store.retry);
-            loop {
-                let outcome: Result<()> = async {
-                    let mut tx = transaction::begin::<DB>(&mut conn).await?;
-                    transaction::lock::<DB>(&mut tx, &self.kind, &[self.id]).await?;
-                    // The foreign key cascades too; deleting here keeps a store whose engine was told
-                    // to ignore foreign keys (SQLite's `PRAGMA foreign_keys = OFF`) clean.
-                    self.rows().delete_on::<DB>(&mut *tx).await?;
-                    let delete = Query::delete()
-                        .from_table(Alias::new(&self.kind.store.tables.sets))
-                        .and_where(Expr::col(Alias::new("id")).eq(self.id))
-                        .to_owned();
-                    raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT)).await?;
-                    transaction::commit(tx).await?;
-                    Ok(())
-                }
-                .await;
-                if let Some(done) = attempts.settle(outcome).await {
-                    return done;
-                }
-            }
+            transaction::tries!(conn, &self.kind.store.retry, (), {
+                let mut tx = transaction::begin::<DB>(&mut conn).await?;
+                transaction::lock::<DB>(&mut tx, &self.kind, &[self.id]).await?;
+                // The foreign key cascades too; deleting here keeps a store whose engine was told
+                // to ignore foreign keys (SQLite's `PRAGMA foreign_keys = OFF`) clean.
+                self.rows().delete_on::<DB>(&mut *tx).await?;
+                let delete = Query::delete()
+                    .from_table(Alias::new(&self.kind.store.tables.sets))
+                    .and_where(Expr::col(Alias::new("id")).eq(self.id))
+                    .to_owned();
+                raw::run::<DB>(&mut tx, statements::build(&delete, DB::DIALECT)).await?;
+                transaction::commit(tx).await?;
+                Ok(())
+            })
         })
     }
 

@@ -38,6 +38,23 @@ pub(super) fn attempts<DB: Backend>(conn: &DB::Connection, retry: &Retry) -> Att
     Attempts::new(retry, !conn.is_in_transaction())
 }
 
+/// Runs `$body`, the contents of an async block that yields `Result<$ty>`, on `$conn`, and
+/// again after a retryable error as `$retry` allows when the operation owns its
+/// transaction (see [`attempts`]); evaluates to the last try's outcome. A macro, not a
+/// function taking a closure, because each try borrows the connection and the set mutably.
+macro_rules! tries {
+    ($conn:ident, $retry:expr, $ty:ty, $body:block) => {{
+        let mut attempts = transaction::attempts::<DB>(&$conn, $retry);
+        loop {
+            let outcome: $crate::error::Result<$ty> = async $body.await;
+            if let Some(done) = attempts.settle(outcome).await {
+                break done;
+            }
+        }
+    }};
+}
+pub(super) use tries;
+
 /// Commits the operation's transaction. A failure here (a Galera certification failure
 /// is raised at COMMIT) names the statement as `COMMIT`.
 pub(super) async fn commit<DB: Backend>(tx: Transaction<'_, DB>) -> Result<()> {
