@@ -58,7 +58,7 @@ engines!(
         let (hold, wait, code) = match engine {
             Engine::Postgres => (
                 format!("BEGIN; LOCK TABLE {f_table} IN ACCESS EXCLUSIVE MODE"),
-                "SET lock_timeout = '200ms'",
+                "SET LOCAL lock_timeout = '200ms'",
                 "55P03",
             ),
             _ => (
@@ -68,9 +68,14 @@ engines!(
             ),
         };
         sqlx::raw_sql(sqlx::AssertSqlSafe(hold)).execute(&mut *holder).await.unwrap();
-        sqlx::raw_sql(wait).execute(&mut *waiter).await.unwrap();
+        // The short wait is set inside a transaction, where a pooler in transaction mode
+        // (CI's pgbouncer) keeps it; a session setting would be lost with the server
+        // connection. Inside the caller's transaction the store returns the conflict at once.
+        let mut waiting = sqlx::Connection::begin(&mut *waiter).await.unwrap();
+        sqlx::raw_sql(wait).execute(&mut *waiting).await.unwrap();
         let kind = store.kind(f_table.clone(), "id");
-        let refused = kind.create(&mut *waiter, "s", [1]).await;
+        let refused = kind.create(&mut waiting, "s", [1]).await;
+        drop(waiting);
         match &refused {
             Err(error @ Error::Retryable { code: Some(found), .. }) => {
                 assert_eq!(found, code, "{engine:?}");
@@ -157,9 +162,12 @@ async fn a_missing_permission_keeps_its_code() {
         )
         .await;
         let mut conn = pool.acquire().await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET ROLE {role}"))).execute(&mut *conn).await.unwrap();
-        let refused = store.kind(t.clone(), "id").create(&mut *conn, "s", [1]).await;
-        sqlx::raw_sql("RESET ROLE").execute(&mut *conn).await.unwrap();
+        // In a transaction, where a pooler in transaction mode keeps the role (CI's
+        // pgbouncer); rolling it back resets the role.
+        let mut as_role = sqlx::Connection::begin(&mut *conn).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET LOCAL ROLE {role}"))).execute(&mut *as_role).await.unwrap();
+        let refused = store.kind(t.clone(), "id").create(&mut as_role, "s", [1]).await;
+        drop(as_role);
         drop(conn);
         exec(&pool, format!("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}; REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}; DROP ROLE {role}")).await;
         match refused {
